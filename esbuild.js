@@ -1,0 +1,88 @@
+// Builds the extension bundle (dist/) and, with --tests, the test, benchmark and script bundles (out/).
+// Flags: --production (minify, no sourcemaps), --watch, --tests.
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+// --only GLOB limits the Node-side bundles to matching entry points (faster, and unaffected by
+// unrelated files that are mid-edit).
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex > 0 ? process.argv.slice(onlyIndex + 1).filter((a) => !a.startsWith('--')) : null;
+
+/** The extension itself: one CommonJS bundle, `vscode` provided by the host. */
+const extension = {
+  entryPoints: ['src/extension.ts'],
+  outfile: 'dist/extension.js',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['vscode'],
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+/** Node-side tests, engine, benchmarks and scripts: ES modules, packages left in node_modules. */
+const nodeTools = {
+  entryPoints: only ?? [
+    'test/unit/**/*.test.ts',
+    'test/engine/**/*.test.ts',
+    'test/engine/cli.ts',
+    'test/e2e/**/*.test.ts',
+    'test/integration/run-*.ts',
+    'bench/*.ts',
+    'scripts/*.ts',
+  ],
+  outdir: 'out',
+  outbase: '.',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+  // Bundled TypeScript may use require/__dirname; give ES modules the CommonJS names.
+  banner: {
+    js: [
+      "import { createRequire as __tandemCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __tandemFileURLToPath } from 'node:url';",
+      'const require = __tandemCreateRequire(import.meta.url);',
+      'const __filename = __tandemFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    ].join('\n'),
+  },
+};
+
+/** Mocha suites that run inside the VS Code extension host, which loads CommonJS. */
+const hostSuites = {
+  entryPoints: ['test/integration/suite/index.ts'],
+  outdir: 'out/test/integration/suite',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['vscode', 'mocha'],
+  sourcemap: 'inline',
+  logLevel: 'warning',
+};
+
+async function main() {
+  const configs = only ? [nodeTools] : tests ? [extension, nodeTools, hostSuites] : [extension];
+  const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
