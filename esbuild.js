@@ -25,6 +25,32 @@ const extension = {
   logLevel: 'warning',
 };
 
+/** The chat panel's browser script: one self-contained IIFE loaded by the webview under its CSP. */
+const chatWebview = {
+  entryPoints: ['src/webview/chat/main.ts'],
+  outfile: 'media/chat/chat.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: production,
+  sourcemap: false,
+  logLevel: 'warning',
+};
+
+/** The usage dashboard's browser script (chart.js bundled, tree-shaken): one IIFE loaded under the webview's CSP. */
+const usageWebview = {
+  entryPoints: ['src/webview/usage/main.ts'],
+  outfile: 'media/usage/usage.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: production,
+  sourcemap: false,
+  logLevel: 'warning',
+};
+
 /** Node-side tests, engine, benchmarks and scripts: ES modules, packages left in node_modules. */
 const nodeTools = {
   entryPoints: only ?? [
@@ -72,7 +98,7 @@ const hostSuites = {
 };
 
 async function main() {
-  const configs = only ? [nodeTools] : tests ? [extension, nodeTools, hostSuites] : [extension];
+  const configs = only ? [nodeTools] : tests ? [extension, chatWebview, usageWebview, nodeTools, hostSuites] : [extension, chatWebview, usageWebview];
   const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

@@ -14,7 +14,7 @@ export function byteCharacters(): string[] {
 }
 
 /** llama.cpp's pre-tokenizer regex for `qwen2`. */
-export const QWEN2_PRE_SPLIT = /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+const QWEN2_PRE_SPLIT = /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
 
 export interface CorpusSource {
   /** Directory whose files (not subdirectories) ending in `extension` are read, sorted by name. */

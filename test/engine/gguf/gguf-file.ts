@@ -120,7 +120,7 @@ export function toFloat16Bits(value: number): number {
   return half;
 }
 
-export function tensorByteLength(type: TensorType, elements: number): number {
+function tensorByteLength(type: TensorType, elements: number): number {
   return type === TensorType.F32 ? 4 * elements : (elements / Q8_BLOCK) * Q8_BLOCK_BYTES;
 }
 
@@ -143,8 +143,16 @@ export function encodeTensor(data: Float32Array, type: TensorType): Buffer {
 
 const padding = (n: number): number => (ALIGNMENT - (n % ALIGNMENT)) % ALIGNMENT;
 
-/** Writes the file and returns its size in bytes. */
-export function writeGgufFile(path: string, metadata: ReadonlyArray<readonly [string, MetadataValue]>, tensors: readonly TensorSpec[]): number {
+/**
+ * Writes the file and returns its size in bytes. Yields to the event loop after each tensor and
+ * reports bytes written, so a server can stream progress while it generates.
+ */
+export async function writeGgufFile(
+  path: string,
+  metadata: ReadonlyArray<readonly [string, MetadataValue]>,
+  tensors: readonly TensorSpec[],
+  onProgress: (written: number, total: number) => void,
+): Promise<number> {
   const header = new HeaderBuilder();
   header.bytes(Buffer.from('GGUF', 'ascii'));
   header.u32(3);
@@ -165,17 +173,20 @@ export function writeGgufFile(path: string, metadata: ReadonlyArray<readonly [st
     offset += byteLengths[i] + padding(byteLengths[i]);
   });
   header.bytes(Buffer.alloc(padding(header.length)));
+  const total = header.length + offset;
 
   const fd = fs.openSync(path, 'w');
   try {
-    fs.writeSync(fd, header.toBuffer());
-    tensors.forEach((t, i) => {
+    let written = fs.writeSync(fd, header.toBuffer());
+    for (const [i, t] of tensors.entries()) {
       const encoded = encodeTensor(t.fill(), t.type);
       if (encoded.length !== byteLengths[i]) throw new RangeError(`tensor ${t.name}: ${encoded.length} bytes, expected ${byteLengths[i]}`);
-      fs.writeSync(fd, encoded);
+      written += fs.writeSync(fd, encoded);
       const pad = padding(encoded.length);
-      if (pad) fs.writeSync(fd, Buffer.alloc(pad));
-    });
+      if (pad) written += fs.writeSync(fd, Buffer.alloc(pad));
+      onProgress(written, total);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   } finally {
     fs.closeSync(fd);
   }

@@ -1,0 +1,433 @@
+import { CircuitBreaker, type BreakerOptions } from '../net/breaker';
+import type { Clock } from '../net/clock';
+import { EndpointUnreachableError } from '../net/errors';
+import { CompletionCache } from './cache';
+import { buildPrompt, DEFAULT_PROMPT_OPTIONS, estimateTokensByChars, readCursor, type CursorContext } from './context';
+import { EventFanout, type Subscription } from './events';
+import { Generation, type GenerationOutcome } from './generation';
+import type { CompletionDocument, ContextFile, CursorPosition, FimModelPort, SnippetSource, TokenEstimator } from './ports';
+import { cutAtSpecialToken, postprocess, truncateCompletion, type PostprocessOptions } from './postprocess';
+import { AdaptiveDebounce, delay, isNaturalPause, wantsMultiline, type DebounceSetting, type MultilineSetting } from './scheduler';
+import { renderFimPrompt, type FimFormat } from './templates';
+
+/** What the engine is configured with; replaced as a whole by `updateSettings`. */
+export interface CompletionSettings {
+  /** Ollama model name. */
+  readonly model: string;
+  /** From `resolveFimFormat` (templates.ts), for this model. */
+  readonly format: FimFormat;
+  /** Prompt budget in (estimated) tokens. */
+  readonly promptTokens: number;
+  /** num_predict; single-line requests are stopped at the end of their line long before. */
+  readonly maxTokens: number;
+  readonly multiline: MultilineSetting;
+  /** Multi-line suggestions are cut (and their stream stopped) after this many lines. */
+  readonly maxLines: number;
+  readonly debounce: DebounceSetting;
+  /** Per-request limit; a late answer is stale, so there are no retries. */
+  readonly requestTimeoutMs: number;
+}
+
+export const DEFAULT_COMPLETION_SETTINGS: Omit<CompletionSettings, 'model' | 'format'> = {
+  promptTokens: DEFAULT_PROMPT_OPTIONS.promptTokens,
+  maxTokens: 128,
+  multiline: 'auto',
+  maxLines: 8,
+  debounce: 'adaptive',
+  requestTimeoutMs: 5000,
+};
+
+export interface CompletionEngineDeps {
+  readonly model: FimModelPort;
+  readonly clock: Clock;
+  /** The workspace policy: false means no completion in that file and never context from it. */
+  readonly isAllowedAsContext: (file: ContextFile) => boolean;
+  readonly snippets?: SnippetSource;
+  readonly estimateTokens?: TokenEstimator;
+  /** Default: open after 3 consecutive connection failures, probe again after 10 s. */
+  readonly breaker?: BreakerOptions;
+  /** LRU entries; default 250. */
+  readonly cacheSize?: number;
+}
+
+export interface CompletionRequest {
+  readonly document: CompletionDocument;
+  readonly position: CursorPosition;
+  /** explicit: the user asked (no debounce). */
+  readonly trigger: 'automatic' | 'explicit';
+}
+
+/** Where a suggestion came from: a new model request, the cache, the shown suggestion, or a running stream. */
+export type SuggestionSource = 'model' | 'cache' | 'typing-through' | 'in-flight';
+
+export interface Suggestion {
+  /** Pass to `accept()` when the user takes it. */
+  readonly id: string;
+  /** Text to insert at the cursor, with the document's end-of-line. */
+  readonly text: string;
+  readonly source: SuggestionSource;
+  /** The model request whose output this is (absent for cache hits). */
+  readonly requestId: number | undefined;
+}
+
+export type CompletionEvent =
+  | { readonly type: 'requestStarted'; readonly requestId: number; readonly documentUri: string; readonly promptTokens: number; readonly multiline: boolean; readonly snippetFiles: readonly ContextFile[] }
+  | {
+      readonly type: 'requestFinished';
+      readonly requestId: number;
+      readonly documentUri: string;
+      readonly outcome: GenerationOutcome;
+      /** From the request's start to its end (or abort), measured here. */
+      readonly latencyMs: number;
+      readonly firstChunkMs: number | undefined;
+      /** The engine's count when it reported one, else the streamed chunks. */
+      readonly generatedTokens: number;
+      readonly promptTokens: number;
+      /** The engine's own total time, when it reported one (only for requests it finished). */
+      readonly engineMs: number | undefined;
+      readonly error: unknown;
+    }
+  | {
+      readonly type: 'suggestionShown';
+      readonly suggestionId: string;
+      readonly documentUri: string;
+      readonly source: SuggestionSource;
+      readonly requestId: number | undefined;
+      /** From the call (the keystroke) to the answer. */
+      readonly latencyMs: number;
+      readonly characters: number;
+    }
+  | { readonly type: 'suggestionAccepted'; readonly suggestionId: string; readonly documentUri: string; readonly source: SuggestionSource; readonly requestId: number | undefined; readonly characters: number }
+  /** The breaker opened: the local engine failed to connect repeatedly. `error` is the last failure. */
+  | { readonly type: 'engineDown'; readonly error: unknown }
+  /** A request succeeded after `engineDown`. */
+  | { readonly type: 'engineUp' };
+
+/** The suggestion last returned for a document, anchored where it was shown, '\n' line ends. */
+interface ShownSuggestion {
+  readonly id: string;
+  readonly line: number;
+  readonly character: number;
+  readonly linePrefix: string;
+  readonly lineSuffix: string;
+  readonly text: string;
+  readonly source: SuggestionSource;
+  readonly requestId: number | undefined;
+}
+
+/** Per-document state: one call and at most one model request at a time. */
+interface DocumentSlot {
+  call: AbortController | undefined;
+  generation: Generation | undefined;
+  shown: ShownSuggestion | undefined;
+}
+
+const DEFAULT_BREAKER: BreakerOptions = { failureThreshold: 3, cooldownMs: 10_000 };
+/** Typed characters an in-flight stream may already have covered for its reuse. */
+const MAX_REUSE_TYPED = 64;
+
+/**
+ * Inline completions from the local model, pure: everything outside (model, clock, policy,
+ * snippets) comes through `deps`. Call `complete` on every keystroke; it resolves with a suggestion
+ * or undefined, and a newer call for the same document makes the older one resolve undefined and
+ * aborts its model request unless the newer one can use that request's output.
+ */
+export class CompletionEngine {
+  private settings: CompletionSettings;
+  private readonly slots = new Map<string, DocumentSlot>();
+  private readonly cache: CompletionCache;
+  private readonly breaker: CircuitBreaker;
+  private readonly debounce: AdaptiveDebounce;
+  private readonly events = new EventFanout<CompletionEvent>();
+  private readonly estimateTokens: TokenEstimator;
+  private engineReportedDown = false;
+  private nextRequestId = 1;
+  private nextSuggestionId = 1;
+
+  constructor(
+    private readonly deps: CompletionEngineDeps,
+    settings: CompletionSettings,
+  ) {
+    this.settings = settings;
+    this.cache = new CompletionCache(deps.cacheSize ?? 250);
+    this.breaker = new CircuitBreaker(deps.breaker ?? DEFAULT_BREAKER, deps.clock);
+    this.debounce = new AdaptiveDebounce(settings.debounce);
+    this.estimateTokens = deps.estimateTokens ?? estimateTokensByChars;
+  }
+
+  onEvent(listener: (event: CompletionEvent) => void): Subscription {
+    return this.events.on(listener);
+  }
+
+  /** Replaces the settings; a different model or format empties the cache. */
+  updateSettings(settings: CompletionSettings): void {
+    if (settings.model !== this.settings.model || settings.format !== this.settings.format) this.cache.clear();
+    this.settings = settings;
+    this.debounce.configure(settings.debounce);
+  }
+
+  /** The breaker's view of the local engine. */
+  get engineState(): 'up' | 'down' | 'probing' {
+    const state = this.breaker.state;
+    return state === 'closed' ? 'up' : state === 'open' ? 'down' : 'probing';
+  }
+
+  /** The delay the next automatic request would wait, in ms. */
+  get debounceMs(): number {
+    return this.debounce.delayMs();
+  }
+
+  async complete(request: CompletionRequest, signal?: AbortSignal): Promise<Suggestion | undefined> {
+    const startedAt = this.deps.clock.now();
+    const { document } = request;
+    const slot = this.slotFor(document.uri);
+    const call = new AbortController();
+    if (signal) {
+      if (signal.aborted) call.abort();
+      else signal.addEventListener('abort', () => call.abort(), { once: true });
+    }
+    const previous = slot.call;
+    slot.call = call;
+    if (request.trigger === 'automatic') this.debounce.noteKeystroke(startedAt);
+    try {
+      const cursor = this.deps.isAllowedAsContext(document) ? readCursor(document, request.position) : undefined;
+      const running = slot.generation?.settled === false ? slot.generation : undefined;
+      const typed = running && cursor && !cursor.looksBinary ? typedSinceStart(running, cursor) : undefined;
+      // Attach before the previous call lets go, so a stream this call can use survives the hand-over.
+      const release = typed !== undefined ? running!.attach() : undefined;
+      previous?.abort();
+      if (!release) running?.abandon();
+      if (!cursor || cursor.looksBinary) return undefined;
+      const multiline = wantsMultiline(cursor, this.settings.multiline);
+      const options = this.postprocessOptions(multiline);
+      try {
+        const show = (text: string | undefined, source: SuggestionSource, requestId: number | undefined) =>
+          this.show(slot, document, cursor, text, source, requestId, startedAt);
+
+        const through = slot.shown && typedThrough(slot.shown, document, cursor);
+        if (through) return show(through, 'typing-through', slot.shown!.requestId);
+        const cached = this.cache.lookup(cursor.scope, cursor.linePrefix);
+        if (cached) return show(cached.text, 'cache', undefined);
+
+        if (running && typed !== undefined) {
+          await running.until((text) => !consistent(text, typed) || this.isEnough(text.slice(typed.length), cursor, options), call.signal);
+          if (call.signal.aborted) return undefined;
+          const text = running.outcome === 'failed' ? undefined : this.usableText(running);
+          if (text?.startsWith(typed)) {
+            running.markServed();
+            return show(postprocess(text.slice(typed.length), cursor, options), 'in-flight', running.spec.id);
+          }
+          // The stream went another way than the user: stop it and ask afresh.
+          running.abandon();
+        }
+      } finally {
+        release?.();
+      }
+
+      const wait = request.trigger === 'explicit' || isNaturalPause(cursor) ? 0 : this.debounce.delayMs();
+      if (!(await delay(this.deps.clock, wait, call.signal))) return undefined;
+      if (this.breaker.state === 'open') return undefined;
+
+      const generation = this.startGeneration(document, cursor, multiline);
+      slot.generation = generation;
+      const releaseOwn = generation.attach();
+      try {
+        await generation.until((text) => generation.spec.isEnough(text), call.signal);
+      } finally {
+        releaseOwn();
+      }
+      if (call.signal.aborted || generation.outcome === 'failed' || generation.outcome === 'superseded') return undefined;
+      const text = this.usableText(generation);
+      const kept = text === undefined ? undefined : postprocess(text, cursor, options);
+      return this.show(slot, document, cursor, kept, 'model', generation.spec.id, startedAt);
+    } finally {
+      if (slot.call === call) slot.call = undefined;
+    }
+  }
+
+  /** Records that the user accepted a suggestion returned by `complete`. */
+  accept(suggestionId: string): void {
+    for (const [uri, slot] of this.slots) {
+      const shown = slot.shown;
+      if (shown?.id !== suggestionId) continue;
+      this.events.emit({ type: 'suggestionAccepted', suggestionId, documentUri: uri, source: shown.source, requestId: shown.requestId, characters: shown.text.length });
+      slot.shown = undefined;
+      return;
+    }
+  }
+
+  /** Stops work for a closed document and drops its state. */
+  forgetDocument(uri: string): void {
+    const slot = this.slots.get(uri);
+    if (!slot) return;
+    slot.call?.abort();
+    this.slots.delete(uri);
+  }
+
+  dispose(): void {
+    for (const uri of [...this.slots.keys()]) this.forgetDocument(uri);
+    this.events.clear();
+    this.cache.clear();
+  }
+
+  private slotFor(uri: string): DocumentSlot {
+    let slot = this.slots.get(uri);
+    if (!slot) {
+      slot = { call: undefined, generation: undefined, shown: undefined };
+      this.slots.set(uri, slot);
+    }
+    return slot;
+  }
+
+  private postprocessOptions(multiline: boolean): PostprocessOptions {
+    return { multiline, maxLines: this.settings.maxLines, specialTokens: this.settings.format.specialTokens };
+  }
+
+  /**
+   * The stream can stop once postprocessing would cut its complete lines (or a leaked special
+   * token): nothing after a cut is ever shown.
+   */
+  private isEnough(text: string, cursor: CursorContext, options: PostprocessOptions): boolean {
+    if (cutAtSpecialToken(text, options.specialTokens) !== text) return true;
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1).replace(/\r\n?/g, '\n');
+    return complete !== '' && truncateCompletion(complete, cursor, options) !== complete;
+  }
+
+  private startGeneration(document: CompletionDocument, cursor: CursorContext, multiline: boolean): Generation {
+    const settings = this.settings;
+    const prompt = buildPrompt(document, cursor, this.deps.snippets?.snippetsFor(document) ?? [], {
+      ...DEFAULT_PROMPT_OPTIONS,
+      promptTokens: settings.promptTokens,
+      estimateTokens: this.estimateTokens,
+      specialTokens: settings.format.specialTokens,
+      isAllowedAsContext: this.deps.isAllowedAsContext,
+    });
+    const rendered = renderFimPrompt(settings.format, prompt);
+    const options = this.postprocessOptions(multiline);
+    const generation = new Generation(
+      {
+        id: this.nextRequestId++,
+        cursor,
+        multiline,
+        request: { model: settings.model, ...rendered, stop: settings.format.stops, maxTokens: settings.maxTokens },
+        promptTokens: prompt.promptTokens,
+        timeoutMs: settings.requestTimeoutMs,
+        isEnough: (text) => this.isEnough(text, cursor, options),
+      },
+      this.deps.model,
+      this.deps.clock,
+      (g) => this.generationSettled(g, document.uri, options),
+    );
+    this.events.emit({ type: 'requestStarted', requestId: generation.spec.id, documentUri: document.uri, promptTokens: prompt.promptTokens, multiline, snippetFiles: prompt.snippetFiles });
+    generation.start();
+    return generation;
+  }
+
+  private generationSettled(generation: Generation, documentUri: string, options: PostprocessOptions): void {
+    const { outcome, error } = generation;
+    const latencyMs = generation.settledAt! - generation.startedAt;
+    if (outcome === 'failed' && error instanceof EndpointUnreachableError) {
+      this.breaker.recordFailure();
+      if (this.breaker.state === 'open' && !this.engineReportedDown) {
+        this.engineReportedDown = true;
+        this.events.emit({ type: 'engineDown', error });
+      }
+    } else if (generation.firstChunkAt !== undefined || outcome === 'completed') {
+      this.breaker.recordSuccess();
+      if (this.engineReportedDown) {
+        this.engineReportedDown = false;
+        this.events.emit({ type: 'engineUp' });
+      }
+    }
+    if (outcome === 'completed' || outcome === 'enough') {
+      this.debounce.noteEngineLatency(latencyMs);
+      const text = this.usableText(generation);
+      const cursor = generation.spec.cursor;
+      const kept = text === undefined ? undefined : postprocess(text, { ...cursor, eol: '\n' }, options);
+      if (kept !== undefined) this.cache.set(cursor.scope, cursor.linePrefix, kept);
+    }
+    this.events.emit({
+      type: 'requestFinished',
+      requestId: generation.spec.id,
+      documentUri,
+      outcome: outcome!,
+      latencyMs,
+      firstChunkMs: generation.firstChunkAt === undefined ? undefined : generation.firstChunkAt - generation.startedAt,
+      generatedTokens: generation.stats?.generatedTokens ?? generation.chunks,
+      promptTokens: generation.stats?.promptTokens ?? generation.spec.promptTokens,
+      engineMs: generation.stats?.engineMs,
+      error,
+    });
+  }
+
+  /** Output worth postprocessing: all of it, except that a timed-out stream keeps only complete lines. */
+  private usableText(generation: Generation): string | undefined {
+    if (generation.outcome !== 'timeout') return generation.text;
+    const end = generation.text.lastIndexOf('\n');
+    return end < 0 ? undefined : generation.text.slice(0, end);
+  }
+
+  private show(
+    slot: DocumentSlot,
+    document: CompletionDocument,
+    cursor: CursorContext,
+    text: string | undefined,
+    source: SuggestionSource,
+    requestId: number | undefined,
+    startedAt: number,
+  ): Suggestion | undefined {
+    const plain = text?.replace(/\r\n/g, '\n');
+    if (plain === undefined || plain.trim() === '') return undefined;
+    const id = `s${this.nextSuggestionId++}`;
+    slot.shown = { id, line: cursor.position.line, character: cursor.position.character, linePrefix: cursor.linePrefix, lineSuffix: cursor.lineSuffix, text: plain, source, requestId };
+    this.events.emit({ type: 'suggestionShown', suggestionId: id, documentUri: document.uri, source, requestId, latencyMs: this.deps.clock.now() - startedAt, characters: plain.length });
+    return { id, text: document.eol === '\n' ? plain : plain.replace(/\n/g, document.eol), source, requestId };
+  }
+}
+
+/** True while the stream's output and the typed text agree so far. */
+function consistent(text: string, typed: string): boolean {
+  return text.startsWith(typed) || typed.startsWith(text);
+}
+
+/**
+ * Characters typed on the same line since a running generation started, when its output so far
+ * agrees with them (so it may still produce the rest); undefined when it cannot serve this cursor.
+ */
+function typedSinceStart(generation: Generation, cursor: CursorContext): string | undefined {
+  const start = generation.spec.cursor;
+  if (start.scope !== cursor.scope || start.position.line !== cursor.position.line) return undefined;
+  const typedLength = cursor.position.character - start.position.character;
+  if (typedLength < 0 || typedLength > MAX_REUSE_TYPED) return undefined;
+  const before = cursor.linePrefix.slice(0, cursor.linePrefix.length - typedLength);
+  // Equal for ordinary lines; on lines longer than the cursor window, the overlap of both windows.
+  if (!start.linePrefix.endsWith(before)) return undefined;
+  const typed = cursor.linePrefix.slice(before.length);
+  return consistent(generation.text, typed) ? typed : undefined;
+}
+
+/**
+ * The rest of the shown suggestion when the user has typed its beginning (possibly across lines)
+ * and nothing else changed around it.
+ */
+function typedThrough(shown: ShownSuggestion, document: CompletionDocument, cursor: CursorContext): string | undefined {
+  const { line, character } = cursor.position;
+  if (cursor.lineSuffix !== shown.lineSuffix || line < shown.line) return undefined;
+  const newlines = shown.text.split('\n').length - 1;
+  if (line - shown.line > newlines) return undefined;
+  const anchorLine = document.lineAt(shown.line);
+  if (anchorLine.slice(Math.max(0, shown.character - shown.linePrefix.length), shown.character) !== shown.linePrefix) return undefined;
+  let typed: string;
+  if (line === shown.line) {
+    if (character < shown.character) return undefined;
+    typed = anchorLine.slice(shown.character, character);
+  } else {
+    const middle: string[] = [];
+    for (let l = shown.line + 1; l < line; l++) middle.push(document.lineAt(l));
+    typed = [anchorLine.slice(shown.character), ...middle, cursor.linePrefix].join('\n');
+    if (typed.length > shown.text.length) return undefined;
+  }
+  if (!shown.text.startsWith(typed)) return undefined;
+  const rest = shown.text.slice(typed.length);
+  return rest.trim() === '' ? undefined : rest;
+}

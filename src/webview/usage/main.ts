@@ -1,0 +1,1 @@
+// The usage dashboard's browser script (being written).

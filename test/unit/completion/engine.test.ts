@@ -1,0 +1,458 @@
+import assert from 'node:assert/strict';
+import { CompletionEngine, DEFAULT_COMPLETION_SETTINGS, type CompletionEvent, type CompletionEngineDeps, type CompletionSettings, type Suggestion } from '../../../src/core/completion/engine';
+import type { ContextSnippet } from '../../../src/core/completion/ports';
+import { FAMILY_TEMPLATES, resolveFimFormat } from '../../../src/core/completion/templates';
+import { EndpointUnreachableError } from '../../../src/core/net/errors';
+import { CURSOR, docWithCursor, FakeClock, FakeModel, settle } from './fakes';
+
+const MODEL = 'qwen2.5-coder:1.5b-base';
+const insertFormat = resolveFimFormat({ modelName: MODEL, show: { capabilities: ['completion', 'insert'] } });
+const rawFormat = resolveFimFormat({ modelName: MODEL, show: { capabilities: ['completion'] } });
+
+function setup(options: { settings?: Partial<CompletionSettings>; deps?: Partial<CompletionEngineDeps> } = {}) {
+  const clock = new FakeClock();
+  const model = new FakeModel(clock);
+  const events: CompletionEvent[] = [];
+  const engine = new CompletionEngine(
+    { model, clock, isAllowedAsContext: () => true, ...options.deps },
+    { ...DEFAULT_COMPLETION_SETTINGS, model: MODEL, format: insertFormat, debounce: 100, ...options.settings },
+  );
+  engine.onEvent((e) => events.push(e));
+  return { clock, model, engine, events };
+}
+
+/** An editor buffer with a cursor (‸) that the test types into. */
+class Editor {
+  constructor(
+    public text: string,
+    private readonly engine: CompletionEngine,
+    private readonly uri = 'file:///w/src/a.ts',
+  ) {}
+
+  complete(trigger: 'automatic' | 'explicit' = 'automatic', signal?: AbortSignal): Promise<Suggestion | undefined> {
+    const { document, position } = docWithCursor(this.text, { uri: this.uri });
+    return this.engine.complete({ document, position, trigger }, signal);
+  }
+
+  type(chars: string): Promise<Suggestion | undefined> {
+    this.text = this.text.replace(CURSOR, chars + CURSOR);
+    return this.complete();
+  }
+
+  backspace(count = 1): Promise<Suggestion | undefined> {
+    const at = this.text.indexOf(CURSOR);
+    this.text = this.text.slice(0, at - count) + this.text.slice(at);
+    return this.complete();
+  }
+}
+
+/** Records when a promise settles, without awaiting it. */
+function track<T>(promise: Promise<T>) {
+  const state: { done: boolean; value?: T } = { done: false };
+  void promise.then((value) => {
+    state.done = true;
+    state.value = value;
+  });
+  return state;
+}
+
+const finished = (events: CompletionEvent[]) => events.filter((e): e is Extract<CompletionEvent, { type: 'requestFinished' }> => e.type === 'requestFinished');
+
+describe('completion engine', () => {
+  describe('debounce and triggers', () => {
+    it('waits for the debounce before calling the model', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const total = comp‸', engine);
+      const result = track(editor.complete());
+      await clock.advance(99);
+      assert.equal(model.calls, 0);
+      await clock.advance(1);
+      assert.equal(model.calls, 1);
+      model.last.push('ute', '(1);', '\n');
+      await settle();
+      assert.equal(result.value?.text, 'ute(1);');
+      assert.equal(result.value?.source, 'model');
+    });
+
+    it('a keystroke within the debounce restarts it: a burst makes one request', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const total = ‸x', engine);
+      for (const ch of 'compute') {
+        void editor.type(ch);
+        await clock.advance(60);
+      }
+      assert.equal(model.calls, 0);
+      await clock.advance(40);
+      assert.equal(model.calls, 1);
+    });
+
+    it('calls at once at a natural pause and on an explicit trigger', async () => {
+      const { model, engine } = setup();
+      void new Editor('const v = call(‸', engine).complete();
+      await settle();
+      assert.equal(model.calls, 1);
+      void new Editor('const v = abc‸', engine, 'file:///w/b.ts').complete('explicit');
+      await settle();
+      assert.equal(model.calls, 2);
+    });
+  });
+
+  describe('one request per document, stale ones aborted', () => {
+    it('a new keystroke aborts the stale request at once and resolves the old call empty', async () => {
+      const { clock, model, engine, events } = setup();
+      const editor = new Editor('const total = c‸', engine);
+      const first = track(editor.complete());
+      await clock.advance(100);
+      model.last.push('omp');
+      await settle();
+      const stale = model.last;
+      const keystrokeAt = clock.now();
+      void editor.type('x');
+      await settle();
+      assert.equal(stale.aborted, true);
+      assert.equal(stale.abortedAt, keystrokeAt, 'aborted at the keystroke, not after the next debounce');
+      assert.equal(first.done, true);
+      assert.equal(first.value, undefined);
+      assert.equal(finished(events)[0]?.outcome, 'superseded');
+    });
+
+    it('never has two requests open for a document during a burst', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('let v = ‸1', engine);
+      let maxOpen = 0;
+      for (const ch of 'abcdefghij') {
+        void editor.type(ch);
+        await clock.advance(130);
+        model.open.forEach((s) => s.push('zz'));
+        maxOpen = Math.max(maxOpen, model.open.length);
+      }
+      assert.equal(model.calls, 10);
+      assert.equal(maxOpen, 1);
+      assert.equal(model.streams.slice(0, -1).every((s) => s.aborted), true);
+    });
+
+    it('documents are independent', async () => {
+      const { model, engine } = setup();
+      void new Editor('f(‸', engine, 'file:///a.ts').complete();
+      void new Editor('g(‸', engine, 'file:///b.ts').complete();
+      await settle();
+      assert.equal(model.open.length, 2);
+    });
+
+    it('the caller\'s cancellation aborts the request', async () => {
+      const { model, engine } = setup();
+      const cancel = new AbortController();
+      const result = track(new Editor('f(‸', engine).complete('automatic', cancel.signal));
+      await settle();
+      cancel.abort();
+      await settle();
+      assert.equal(model.last.aborted, true);
+      assert.equal(result.done, true);
+      assert.equal(result.value, undefined);
+    });
+  });
+
+  describe('reuse without model calls', () => {
+    it('typing through a shown suggestion makes no model call', async () => {
+      const { model, engine, events } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      const shown = track(editor.complete());
+      await settle();
+      model.last.push('compute(1, 2);', '\n');
+      await settle();
+      assert.equal(shown.value?.text, 'compute(1, 2);');
+      const rests: (string | undefined)[] = [];
+      for (const ch of 'comp') rests.push((await editor.type(ch))?.text);
+      assert.deepEqual(rests, ['ompute(1, 2);', 'mpute(1, 2);', 'pute(1, 2);', 'ute(1, 2);']);
+      assert.equal(model.calls, 1);
+      const sources = events.filter((e) => e.type === 'suggestionShown').map((e) => (e as { source: string }).source);
+      assert.deepEqual(sources, ['model', 'typing-through', 'typing-through', 'typing-through', 'typing-through']);
+    });
+
+    it('types through a multi-line suggestion across Enter', async () => {
+      const { model, engine } = setup();
+      const editor = new Editor('function f() {‸', engine);
+      const shown = track(editor.complete());
+      await settle();
+      model.last.push('\n  return 1;\n', '}\n', '\nfunction g() {');
+      await settle();
+      assert.equal(shown.value?.text, '\n  return 1;\n}');
+      assert.equal((await editor.type('\n  ret'))?.text, 'urn 1;\n}');
+      assert.equal(model.calls, 1);
+    });
+
+    it('serves an earlier context from the cache', async () => {
+      const { clock, model, engine, events } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      void editor.complete();
+      await settle();
+      model.last.push('compute(1, 2);', '\n');
+      await settle();
+      const other = track(editor.type('z'));
+      await clock.advance(100);
+      assert.equal(model.calls, 2);
+      model.last.push('ero;', '\n');
+      await settle();
+      assert.equal(other.value?.text, 'ero;', 'the shown suggestion is now a different one');
+      const back = await editor.backspace();
+      assert.equal(back?.text, 'compute(1, 2);');
+      assert.equal(back?.source, 'cache');
+      assert.equal(model.calls, 2);
+      assert.ok(events.some((e) => e.type === 'suggestionShown' && e.source === 'cache'));
+    });
+
+    it('reuses the in-flight stream when the typed characters match its output', async () => {
+      const { model, engine } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      const first = track(editor.complete());
+      await settle();
+      const stream = model.last;
+      stream.push('comp');
+      await settle();
+      const second = track(editor.type('co'));
+      await settle();
+      assert.equal(first.done, true);
+      assert.equal(first.value, undefined, 'the superseded call resolves empty');
+      assert.equal(stream.aborted, false, 'the stream the new keystroke can use keeps running');
+      stream.push('ute(1);', '\n');
+      await settle();
+      assert.equal(second.value?.text, 'mpute(1);');
+      assert.equal(second.value?.source, 'in-flight');
+      assert.equal(model.calls, 1);
+    });
+
+    it('abandons the in-flight stream as soon as its output disagrees with the typed text', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      void editor.complete();
+      await settle();
+      const stream = model.last;
+      const second = track(editor.type('s'));
+      await settle();
+      assert.equal(stream.aborted, false, 'nothing streamed yet: it may still agree');
+      stream.push('comp');
+      await settle();
+      assert.equal(stream.aborted, true);
+      await clock.advance(100);
+      assert.equal(model.calls, 2, 'a fresh request for the new text');
+      model.last.push('um(1);', '\n');
+      await settle();
+      assert.equal(second.value?.text, 'um(1);');
+    });
+  });
+
+  describe('stopping the stream', () => {
+    it('single-line mode aborts the request at the end of the first line', async () => {
+      const { clock, model, engine, events } = setup();
+      const editor = new Editor('const a = x‸', engine);
+      const result = track(editor.complete());
+      await clock.advance(100);
+      model.last.push('yz', '(1);', '\n');
+      await settle();
+      assert.equal(model.last.aborted, true, 'aborted without waiting for num_predict');
+      assert.equal(model.last.ended, false);
+      assert.equal(result.value?.text, 'yz(1);');
+      assert.equal(finished(events)[0]?.outcome, 'enough');
+    });
+
+    it('multi-line mode on an empty line in a block stops where the block closes', async () => {
+      const { model, engine } = setup();
+      const editor = new Editor('function f() {\n  ‸\n}', engine);
+      const result = track(editor.complete());
+      await settle();
+      model.last.push('const a = 1;\n', '  return a;\n');
+      await settle();
+      assert.equal(model.last.aborted, false);
+      model.last.push('}\n');
+      await settle();
+      assert.equal(model.last.aborted, true);
+      assert.equal(result.value?.text, 'const a = 1;\n  return a;');
+    });
+
+    it('respects multiline "never"', async () => {
+      const { model, engine } = setup({ settings: { multiline: 'never' } });
+      const result = track(new Editor('function f() {\n  ‸\n}', engine).complete());
+      await settle();
+      model.last.push('const a = 1;\n');
+      await settle();
+      assert.equal(model.last.aborted, true);
+      assert.equal(result.value?.text, 'const a = 1;');
+    });
+
+    it('stops a request at the time limit, without retrying', async () => {
+      const { clock, model, engine, events } = setup({ settings: { requestTimeoutMs: 1000 } });
+      const result = track(new Editor('call(‸', engine).complete());
+      await settle();
+      model.last.push('a, b');
+      await clock.advance(999);
+      assert.equal(model.last.aborted, false);
+      await clock.advance(1);
+      assert.equal(model.last.aborted, true);
+      assert.equal(result.done, true);
+      assert.equal(result.value, undefined, 'half a line is not shown');
+      assert.equal(finished(events)[0]?.outcome, 'timeout');
+      await clock.advance(5000);
+      assert.equal(model.calls, 1);
+    });
+  });
+
+  describe('circuit breaker for the local engine', () => {
+    it('opens after consecutive connection failures, probes after the cooldown, closes on success', async () => {
+      const { clock, model, engine, events } = setup({ deps: { breaker: { failureThreshold: 3, cooldownMs: 10_000 } } });
+      let healthy = false;
+      model.onRequest = (s) => {
+        if (healthy) {
+          s.push('ok();');
+          s.end();
+        }
+        else s.fail(new EndpointUnreachableError('local Ollama', 'ECONNREFUSED'));
+      };
+      const editor = new Editor('run(‸', engine);
+      for (let i = 0; i < 3; i++) assert.equal(await editor.complete('explicit'), undefined);
+      assert.equal(engine.engineState, 'down');
+      assert.deepEqual(events.filter((e) => e.type === 'engineDown').length, 1);
+      assert.equal(await editor.complete('explicit'), undefined);
+      assert.equal(model.calls, 3, 'no request while open');
+
+      await clock.advance(10_000);
+      assert.equal(engine.engineState, 'probing');
+      assert.equal(await editor.complete('explicit'), undefined);
+      assert.equal(model.calls, 4, 'one probe');
+      assert.equal(engine.engineState, 'down', 'a failed probe re-opens at once');
+      assert.equal(events.filter((e) => e.type === 'engineDown').length, 1, 'reported once');
+
+      await clock.advance(10_000);
+      healthy = true;
+      assert.equal((await editor.complete('explicit'))?.text, 'ok();');
+      assert.equal(engine.engineState, 'up');
+      assert.equal(events.filter((e) => e.type === 'engineUp').length, 1);
+    });
+
+    it('other failures do not open it', async () => {
+      const { model, engine } = setup({ deps: { breaker: { failureThreshold: 2, cooldownMs: 10_000 } } });
+      model.onRequest = (s) => s.fail(new Error('model "x" not found'));
+      for (let i = 0; i < 4; i++) await new Editor('run(‸', engine).complete('explicit');
+      assert.equal(engine.engineState, 'up');
+      assert.equal(model.calls, 4);
+    });
+  });
+
+  describe('policy and context', () => {
+    it('never completes in a file the policy excludes', async () => {
+      const { clock, model, engine } = setup({ deps: { isAllowedAsContext: (f) => !f.relativePath.endsWith('.env') } });
+      const { document, position } = docWithCursor('API_KEY=‸', { uri: 'file:///w/.env', path: '.env', languageId: 'dotenv' });
+      assert.equal(await engine.complete({ document, position, trigger: 'explicit' }), undefined);
+      await clock.advance(1000);
+      assert.equal(model.calls, 0);
+    });
+
+    it('asks for snippets only when a request is sent, and leaves excluded files out', async () => {
+      let asked = 0;
+      const snippets: ContextSnippet[] = [
+        { uri: 'file:///w/secret.ts', relativePath: 'secrets/keys.ts', languageId: 'typescript', text: 'export const KEY = "sk-live";', changedAt: 1 },
+        { uri: 'file:///w/util.ts', relativePath: 'util.ts', languageId: 'typescript', text: 'export function helper() {}', changedAt: 2 },
+      ];
+      const { clock, model, engine, events } = setup({
+        deps: {
+          isAllowedAsContext: (f) => !f.relativePath.startsWith('secrets/'),
+          snippets: { snippetsFor: () => (asked++, snippets) },
+        },
+      });
+      const editor = new Editor('const v = ‸x', engine);
+      for (const ch of 'help') {
+        void editor.type(ch);
+        await clock.advance(50);
+      }
+      assert.equal(asked, 0, 'not before the debounce');
+      await clock.advance(100);
+      assert.equal(asked, 1);
+      const prompt = model.last.request.prompt;
+      assert.ok(prompt.includes('export function helper() {}'));
+      assert.ok(!prompt.includes('sk-live'));
+      const started = events.find((e) => e.type === 'requestStarted');
+      assert.deepEqual(started?.type === 'requestStarted' && started.snippetFiles.map((f) => f.relativePath), ['util.ts']);
+    });
+
+    it('sends prefix and suffix through Ollama\'s suffix parameter when the model declares insert', async () => {
+      const { model, engine } = setup();
+      void new Editor('function f(a) {\n  return g(‸);\n}', engine).complete('explicit');
+      await settle();
+      const request = model.last.request;
+      assert.equal(request.raw, false);
+      assert.equal(request.prompt, '// Path: src/a.ts (typescript)\nfunction f(a) {\n  return g(');
+      assert.equal(request.suffix, ');\n}');
+      assert.deepEqual(request.stop, FAMILY_TEMPLATES.qwen.stops);
+      assert.equal(request.model, MODEL);
+    });
+
+    it('renders the family template raw otherwise', async () => {
+      const { model, engine } = setup({ settings: { format: rawFormat } });
+      void new Editor('f(‸)', engine).complete('explicit');
+      await settle();
+      const request = model.last.request;
+      assert.equal(request.raw, true);
+      assert.equal(request.suffix, undefined);
+      assert.equal(request.prompt, '<|fim_prefix|>// Path: src/a.ts (typescript)\nf(<|fim_suffix|>)<|fim_middle|>');
+    });
+  });
+
+  describe('events and acceptance', () => {
+    it('reports request timing, tokens, the shown suggestion and its acceptance', async () => {
+      const { clock, model, engine, events } = setup();
+      const editor = new Editor('const total = sum‸', engine);
+      const result = track(editor.complete());
+      await clock.advance(100);
+      await clock.advance(30);
+      model.last.push('(a, b);');
+      await clock.advance(20);
+      model.last.push('\n');
+      await settle();
+      const [started, done, shown] = events;
+      assert.equal(started?.type, 'requestStarted');
+      assert.ok(started?.type === 'requestStarted' && started.promptTokens > 0);
+      assert.ok(done?.type === 'requestFinished');
+      assert.equal(done.outcome, 'enough');
+      assert.equal(done.latencyMs, 50);
+      assert.equal(done.firstChunkMs, 30);
+      assert.equal(done.generatedTokens, 2);
+      assert.ok(shown?.type === 'suggestionShown');
+      assert.equal(shown.latencyMs, 150, 'keystroke to suggestion = debounce + engine time');
+      assert.equal(shown.requestId, done.requestId);
+      engine.accept(result.value!.id);
+      const accepted = events.at(-1);
+      assert.ok(accepted?.type === 'suggestionAccepted');
+      assert.equal(accepted.suggestionId, result.value!.id);
+      assert.equal(accepted.characters, '(a, b);'.length);
+    });
+
+    it('uses the engine\'s own token count and time when it reports them', async () => {
+      const { model, engine, events } = setup({ settings: { multiline: 'always' } });
+      void new Editor('f(‸', engine).complete();
+      await settle();
+      model.last.push('a)');
+      model.last.end({ promptTokens: 321, generatedTokens: 7, engineMs: 42 });
+      await settle();
+      const done = finished(events)[0]!;
+      assert.deepEqual([done.outcome, done.promptTokens, done.generatedTokens, done.engineMs], ['completed', 321, 7, 42]);
+    });
+
+    it('returns suggestions with the document\'s CRLF line ends', async () => {
+      const { model, engine } = setup();
+      const editor = new Editor('function f() {\r\n  ‸\r\n}\r\n', engine);
+      const result = track(editor.complete());
+      await settle();
+      model.last.push('a();\n  b();\n}\n');
+      await settle();
+      assert.equal(result.value?.text, 'a();\r\n  b();');
+    });
+
+    it('dispose aborts what is running', async () => {
+      const { model, engine } = setup();
+      void new Editor('f(‸', engine).complete();
+      await settle();
+      engine.dispose();
+      await settle();
+      assert.equal(model.last.aborted, true);
+    });
+  });
+});

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { readCursor } from '../../../src/core/completion/context';
+import { AdaptiveDebounce, delay, isNaturalPause, wantsMultiline } from '../../../src/core/completion/scheduler';
+import { docWithCursor, FakeClock } from './fakes';
+
+const cursorOf = (text: string) => {
+  const { document, position } = docWithCursor(text);
+  return readCursor(document, position);
+};
+
+function typeAt(debounce: AdaptiveDebounce, gaps: number[]): void {
+  let t = 0;
+  debounce.noteKeystroke(t);
+  for (const gap of gaps) debounce.noteKeystroke((t += gap));
+}
+
+describe('completion scheduling', () => {
+  describe('adaptive debounce', () => {
+    it('starts from the initial delay and follows the typing rhythm', () => {
+      const debounce = new AdaptiveDebounce('adaptive');
+      assert.equal(debounce.delayMs(), 150);
+      typeAt(debounce, Array(20).fill(100));
+      assert.equal(debounce.delayMs(), 125);
+    });
+
+    it('waits longer for a slow typist and less for a fast one, within 40-400 ms', () => {
+      const slow = new AdaptiveDebounce('adaptive');
+      typeAt(slow, Array(20).fill(900));
+      assert.equal(slow.delayMs(), 400);
+      const fast = new AdaptiveDebounce('adaptive');
+      typeAt(fast, Array(20).fill(20));
+      assert.equal(fast.delayMs(), 40);
+    });
+
+    it('ignores pauses when measuring the rhythm', () => {
+      const debounce = new AdaptiveDebounce('adaptive');
+      typeAt(debounce, [100, 100, 5000, 100, 100, 8000, 100, 100]);
+      assert.equal(debounce.delayMs(), 125);
+    });
+
+    it('asks for a firmer pause when the engine is slow', () => {
+      const debounce = new AdaptiveDebounce('adaptive');
+      typeAt(debounce, Array(20).fill(100));
+      debounce.noteEngineLatency(1000);
+      assert.equal(debounce.delayMs(), 225);
+    });
+
+    it('uses a fixed value when one is set', () => {
+      const debounce = new AdaptiveDebounce(250);
+      typeAt(debounce, Array(20).fill(100));
+      assert.equal(debounce.delayMs(), 250);
+      debounce.configure('adaptive');
+      assert.equal(debounce.delayMs(), 125);
+    });
+  });
+
+  it('recognizes natural pauses', () => {
+    for (const text of ['f(‸', 'f(a,‸', 'const x =‸', 'if (a) {‸', 'case 1:‸', 'def f():‸', 'a();\n‸', 'a();\n    ‸']) {
+      assert.ok(isNaturalPause(cursorOf(text)), text);
+    }
+    for (const text of ['const x = fo‸', 'f(‸)x', '‸', '\n‸', 'f(a, b‸']) {
+      assert.ok(!isNaturalPause(cursorOf(text)), text);
+    }
+  });
+
+  it('decides single or multi-line', () => {
+    assert.ok(wantsMultiline(cursorOf('function f() {‸'), 'auto'));
+    assert.ok(wantsMultiline(cursorOf('function f() {\n  ‸\n}'), 'auto'));
+    assert.ok(wantsMultiline(cursorOf('call(‸)'), 'auto'));
+    assert.ok(!wantsMultiline(cursorOf('const x = f‸'), 'auto'));
+    assert.ok(!wantsMultiline(cursorOf('if (a) {‸ x'), 'auto'));
+    assert.ok(wantsMultiline(cursorOf('const x = f‸'), 'always'));
+    assert.ok(!wantsMultiline(cursorOf('function f() {‸'), 'never'));
+  });
+
+  it('delays on the injected clock and stops early on abort', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    let result: boolean | undefined;
+    void delay(clock, 100, controller.signal).then((r) => (result = r));
+    await clock.advance(99);
+    assert.equal(result, undefined);
+    await clock.advance(1);
+    assert.equal(result, true);
+    void delay(clock, 100, controller.signal).then((r) => (result = r));
+    controller.abort();
+    await clock.advance(0);
+    assert.equal(result, false);
+    assert.equal(clock.pendingTimers, 0, 'the aborted timer is cancelled');
+  });
+});
