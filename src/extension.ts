@@ -3,16 +3,71 @@ import { OllamaBackend } from './backends/ollama';
 import { InlineProvider } from './vscode/inlineProvider';
 import { Settings } from './vscode/settings';
 import { StatusBar } from './vscode/statusBar';
+import * as fs from 'node:fs/promises';
+import { OpenAiTransport } from './backends/openai';
+import { JsonlAuditSink } from './core/egress/auditLog';
+import { EgressGate } from './core/egress/egressGate';
+import { EgressDocuments, LoggedAuditSink } from './vscode/egressLog';
+import { EgressPreviewPrompt } from './vscode/policy/egressPreview';
+import { WorkspacePolicy } from './vscode/policy/workspacePolicy';
+import { CloudApiKeys } from './vscode/secrets';
+import { UsageStore } from './core/usage/store';
+import { StorageFolderFiles } from './vscode/usage/storageFiles';
+import { LazyUsageLedger } from './vscode/usage/lazyLedger';
+import { registerUsageCommands } from './vscode/usage/usageCommands';
+import { UsageDashboardPanel } from './vscode/usage/usageDashboardPanel';
+import { UsagePricingReader } from './vscode/usage/usagePricing';
+import { UsageRecorder } from './vscode/usage/usageRecorder';
+import { currentWorkspaceUsageId } from './vscode/usage/workspaceId';
 
-const LOCAL_ONLY_KEY = 'tandem.localOnly';
+/**
+ * TEST ONLY: `TANDEM_TEST_ALLOW_HTTP_LOOPBACK=1` in the environment VS Code starts with lets the
+ * egress gate send plain http to a loopback "cloud" (the tests' recording endpoint). Read once at
+ * activation; a workspace cannot set it, and the log says when it is on.
+ */
+const TEST_ALLOW_HTTP_LOOPBACK_ENV = 'TANDEM_TEST_ALLOW_HTTP_LOOPBACK';
+const CLOUD_FIRST_BYTE_TIMEOUT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 3000;
 
 /** Builds Tandem's objects once and registers everything it creates for disposal. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Tandem', { log: true });
   const settings = new Settings();
-  const status = new StatusBar(() => settings.endpoints().localHost);
-  context.subscriptions.push(log, status);
+  const policy = new WorkspacePolicy({
+    userMode: () => settings.endpoints().mode,
+    affectsUserMode: (event) => settings.affects(event),
+    workspaceState: context.workspaceState,
+    log,
+  });
+  const status = new StatusBar({
+    policy,
+    endpoints: () => ({ ...settings.endpoints(), allowedCloudHosts: settings.egress().allowedCloudHosts }),
+  });
+  const cloudKeys = new CloudApiKeys(context.secrets, () => settings.endpoints().cloudBaseUrl);
+  const auditFile = vscode.Uri.joinPath(context.globalStorageUri, 'egress-log.jsonl');
+  const egressDocuments = new EgressDocuments(auditFile);
+  const allowInsecureLoopback = process.env[TEST_ALLOW_HTTP_LOOPBACK_ENV] === '1';
+  if (allowInsecureLoopback) log.warn(`[Egress] ${TEST_ALLOW_HTTP_LOOPBACK_ENV}=1: http to a loopback cloud endpoint is allowed (for tests only).`);
+  // The only cloud client, reachable only through the gate (test/unit/egress/single-path.test.ts).
+  const egressGate = new EgressGate({
+    transport: new OpenAiTransport({ apiKey: (baseUrl) => cloudKeys.get(baseUrl), firstByteTimeoutMs: CLOUD_FIRST_BYTE_TIMEOUT_MS, now: Date.now }),
+    policy,
+    hostSettings: () => ({ allowedCloudHosts: settings.egress().allowedCloudHosts, allowInsecureLoopback }),
+    audit: new LoggedAuditSink(new JsonlAuditSink(fs, auditFile.fsPath), log),
+    now: () => new Date(),
+    preview: new EgressPreviewPrompt({ previewMode: () => settings.egress().preview, workspaceState: context.workspaceState, documents: egressDocuments }),
+  });
+  context.subscriptions.push(log, policy, status, egressDocuments);
+
+  // Usage ledger: nothing is read from disk until the first record or view (activation stays cheap).
+  const usageLedger = new LazyUsageLedger(
+    new UsageStore({ files: new StorageFolderFiles(context.globalStorageUri), clock: Date, timers: { setTimeout, clearTimeout }, log: { warn: (m) => log.warn(`[Usage] ${m}`) } }),
+    log,
+  );
+  const usagePricing = new UsagePricingReader(() => settings.endpoints().cloudModel, log);
+  const usage = new UsageRecorder({ ledger: usageLedger, pricing: usagePricing, workspaceId: currentWorkspaceUsageId, completionModel: () => settings.endpoints().completionModel });
+  const usageDashboard = new UsageDashboardPanel({ extensionUri: context.extensionUri, ledger: usageLedger, pricing: usagePricing, log });
+  context.subscriptions.push(usageLedger, usage, usageDashboard, ...registerUsageCommands({ ledger: usageLedger, pricing: usagePricing, dashboard: usageDashboard, workspaceId: currentWorkspaceUsageId }));
 
   const probeEngine = async (): Promise<boolean> => {
     try {
@@ -25,15 +80,8 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   };
 
-  status.setLocalOnly(context.workspaceState.get<boolean>(LOCAL_ONLY_KEY, false) || settings.endpoints().mode === 'local-only');
   context.subscriptions.push(
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new InlineProvider(settings, status, log)),
-    vscode.commands.registerCommand('tandem.toggleLocalOnly', async () => {
-      const next = !context.workspaceState.get<boolean>(LOCAL_ONLY_KEY, false);
-      await context.workspaceState.update(LOCAL_ONLY_KEY, next);
-      status.setLocalOnly(next || settings.endpoints().mode === 'local-only');
-      return next;
-    }),
     vscode.commands.registerCommand('tandem.checkLocalEngine', async () => {
       const ok = await probeEngine();
       void vscode.window.showInformationMessage(ok ? 'Tandem: the local engine answers.' : `Tandem: the local engine at ${settings.endpoints().localHost} does not answer. Start Ollama (\`ollama serve\`) or check the tandem.local.host setting.`);
@@ -41,7 +89,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand('tandem.showLog', () => log.show()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (settings.affects(e)) void probeEngine();
+      if (!settings.affects(e)) return;
+      status.refresh();
+      void probeEngine();
     }),
   );
   void probeEngine();

@@ -75,16 +75,18 @@ export class ChatPanel implements vscode.Disposable {
     const panel = this.panel ?? this.createPanel();
     panel.view.reveal(undefined, false);
     const request = initial?.request;
-    if (!request) return;
-    this.pending = { command: request.command, content: request.content };
-    const question = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    if (initial?.autoSend && question.trim() !== '') {
-      this.stop();
-      this.send(question);
-      return;
+    if (request) {
+      this.pending = { command: request.command, content: request.content };
+      const question = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+      if (initial?.autoSend && question.trim() !== '') {
+        this.stop();
+        this.send(question);
+        return;
+      }
+      this.prefill = question;
+      if (panel.ready) this.deliverPrefill();
     }
-    this.prefill = question;
-    if (panel.ready) this.deliverPrefill();
+    // Policy or settings may have changed since the panel was last shown.
     void this.refreshDestination();
   }
 
@@ -311,7 +313,7 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private pendingView(): PendingContext | undefined {
-    return this.pending && { command: this.pending.command, labels: this.pending.content.map(contentLabel) };
+    return this.pending && { labels: this.pending.content.map(contentLabel) };
   }
 
   private post(message: HostMessage): void {

@@ -100,7 +100,7 @@ describe('loopback engine: a client abort stops the model (20m model)', () => {
     const after = engine.requests();
     const secondFirstTokenAt = after[1].arrivedAt + after[1].firstTokenMs!;
     assert.ok(after[0].stoppedAt! <= secondFirstTokenAt, 'the second started after the first stopped');
-    assert.ok(secondFirstTokenAt - abortedAt < 500, `second request's first token ${secondFirstTokenAt - abortedAt} ms after the abort`);
+    assert.ok(secondFirstTokenAt - abortedAt < 1000, `second request's first token ${secondFirstTokenAt - abortedAt} ms after the abort`);
     assert.equal(running.path, '/api/generate');
   });
 });

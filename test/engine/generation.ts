@@ -26,7 +26,7 @@ export async function generateForRequest(
   onText: (text: string) => void,
 ): Promise<GenerationResult> {
   const result = await deps.runtime.generate(served.name, served.model.path, prompt, sampling, reply.signal, onText);
-  deps.log.modelReleased(result.stoppedAt - result.startedAt);
+  deps.log.modelReleased(entry, result.stoppedAt - result.startedAt);
   entry.promptTokens = result.promptTokens;
   entry.reusedTokens = result.reusedTokens;
   entry.generatedTokens = result.generatedTokens;

@@ -50,11 +50,13 @@ export class Reply {
 
   /** Waits `ms`, or less if the client leaves first. */
   delay(ms: number): Promise<void> {
+    const signal = this.signal;
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      this.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
       function done() {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
     });

@@ -14,8 +14,8 @@ export class RequestLog {
   }
 
   /** A generation ended: it held the model for `busyMs`. */
-  modelReleased(busyMs: number): void {
-    this.counts.busyMs += busyMs;
+  modelReleased(entry: RequestLogEntry, busyMs: number): void {
+    if (this.isCurrent(entry)) this.counts.busyMs += busyMs;
   }
 
   /** The response ended: fully sent, or cut off by the client. */
@@ -24,8 +24,10 @@ export class RequestLog {
     if (!finished) {
       entry.aborted = true;
       entry.abortedAt = Date.now();
-      this.counts.aborted++;
-    } else if (generated) this.counts.completed++;
+    }
+    if (!this.isCurrent(entry)) return;
+    if (!finished) this.counts.aborted++;
+    else if (generated) this.counts.completed++;
   }
 
   stats(): EngineStats {
@@ -34,6 +36,11 @@ export class RequestLog {
 
   requests(): RequestLogEntry[] {
     return structuredClone(this.entries);
+  }
+
+  /** Requests that arrived before the last clear() do not count in the new stats. */
+  private isCurrent(entry: RequestLogEntry): boolean {
+    return this.entries.includes(entry);
   }
 
   clear(): void {

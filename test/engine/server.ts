@@ -128,7 +128,9 @@ class LoopbackEngine implements Engine {
   port = 0;
 
   constructor(private readonly deps: Deps) {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
   }
 
   get url(): string {

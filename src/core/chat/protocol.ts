@@ -37,7 +37,6 @@ export type DestinationHint = { kind: 'route'; route: AnswerRoute } | { kind: 'u
 
 /** Content attached to the next message (from Ask About / Explain Selection), shown above the input. */
 export interface PendingContext {
-  command: ChatRequest['command'];
   labels: string[];
 }
 
@@ -50,7 +49,7 @@ export type HostMessage =
       /** Ids of local turns that may be re-asked in the cloud under the current policy. */
       cloudReaskable: string[];
       pending?: PendingContext;
-      destination?: DestinationHint;
+      destination: DestinationHint;
     }
   /** Put a prefilled question into the input (the host sends it itself when asked to auto-send). */
   | { type: 'prefill'; text: string; pending?: PendingContext }

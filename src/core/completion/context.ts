@@ -245,7 +245,7 @@ const BLOCK_COMMENT: Readonly<Record<string, readonly [string, string]>> = {
 };
 
 /** Lines as comments in the language, each ending with '\n'. */
-export function commentLines(languageId: string, lines: readonly string[]): string {
+function commentLines(languageId: string, lines: readonly string[]): string {
   const block = BLOCK_COMMENT[languageId];
   const line = LINE_COMMENT[languageId] ?? '//';
   return lines.map((l) => (block ? `${block[0]} ${l} ${block[1]}\n` : `${line} ${l}\n`)).join('');

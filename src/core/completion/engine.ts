@@ -172,20 +172,14 @@ export class CompletionEngine {
     return state === 'closed' ? 'up' : state === 'open' ? 'down' : 'probing';
   }
 
-  /** The delay the next automatic request would wait, in ms. */
-  get debounceMs(): number {
-    return this.debounce.delayMs();
-  }
-
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<Suggestion | undefined> {
     const startedAt = this.deps.clock.now();
     const { document } = request;
     const slot = this.slotFor(document.uri);
     const call = new AbortController();
-    if (signal) {
-      if (signal.aborted) call.abort();
-      else signal.addEventListener('abort', () => call.abort(), { once: true });
-    }
+    const onCallerAbort = () => call.abort();
+    if (signal?.aborted) call.abort();
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
     const previous = slot.call;
     slot.call = call;
     if (request.trigger === 'automatic') this.debounce.noteKeystroke(startedAt);
@@ -241,6 +235,7 @@ export class CompletionEngine {
       const kept = text === undefined ? undefined : postprocess(text, cursor, options);
       return this.show(slot, document, cursor, kept, 'model', generation.spec.id, startedAt);
     } finally {
+      signal?.removeEventListener('abort', onCallerAbort);
       if (slot.call === call) slot.call = undefined;
     }
   }
@@ -261,6 +256,7 @@ export class CompletionEngine {
     const slot = this.slots.get(uri);
     if (!slot) return;
     slot.call?.abort();
+    slot.generation?.abandon();
     this.slots.delete(uri);
   }
 
@@ -308,7 +304,6 @@ export class CompletionEngine {
       {
         id: this.nextRequestId++,
         cursor,
-        multiline,
         request: { model: settings.model, ...rendered, stop: settings.format.stops, maxTokens: settings.maxTokens },
         promptTokens: prompt.promptTokens,
         timeoutMs: settings.requestTimeoutMs,

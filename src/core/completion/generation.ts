@@ -13,7 +13,6 @@ export type GenerationOutcome = 'completed' | 'enough' | 'superseded' | 'timeout
 export interface GenerationSpec {
   readonly id: number;
   readonly cursor: CursorContext;
-  readonly multiline: boolean;
   readonly request: Omit<FimModelRequest, 'signal'>;
   readonly promptTokens: number;
   readonly timeoutMs: number;

@@ -58,7 +58,7 @@ export function cutAtSpecialToken(text: string, specialTokens: readonly string[]
  * may start with a line break (the suggestion begins on the next line); that line break does not
  * end it.
  */
-export function firstLineEnd(text: string): number | undefined {
+function firstLineEnd(text: string): number | undefined {
   for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
     if (text.slice(0, at).trim() !== '') return at;
   }

@@ -42,7 +42,7 @@ export function parseRepoPolicy(text: string, file: string): RepoPolicy {
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new PolicyFileError(file, undefined, `is not valid JSON (${(error as Error).message})`);
+    throw new PolicyFileError(file, undefined, `is not valid JSON (${jsonErrorLocation(text, error as Error)})`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new PolicyFileError(file, undefined, `must contain a JSON object, found ${describe(data)}`);
@@ -94,6 +94,22 @@ function stringList(record: Record<string, unknown>, field: string, file: string
     }
   });
   return value as string[];
+}
+
+/**
+ * Where JSON.parse gave up, without the text around it: V8's messages quote the file's content
+ * (`Unexpected token 's', "{"key": s"... is not valid JSON`), and this message reaches the log,
+ * the status bar and the audit log, which must never carry content.
+ */
+function jsonErrorLocation(text: string, error: Error): string {
+  const position = /\bat position (\d+)/.exec(error.message);
+  if (position !== null) {
+    const before = text.slice(0, Number(position[1]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    return `syntax error at line ${line}, column ${column}`;
+  }
+  return /end of JSON input/.test(error.message) ? 'the text ends too early' : 'unexpected character';
 }
 
 function describe(value: unknown): string {

@@ -42,6 +42,8 @@ class ChatView {
       if (e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
+      } else if (e.key === 'Escape' && this.busy()) {
+        host.postMessage({ type: 'stop' });
       }
     });
     el.stop.addEventListener('click', () => host.postMessage({ type: 'stop' }));
@@ -70,7 +72,7 @@ class ChatView {
         this.cloudReaskable = new Set(message.cloudReaskable);
         for (const turn of message.turns) this.addTurn(turn);
         this.showPending(message.pending);
-        if (message.destination) this.showDestination(message.destination);
+        this.showDestination(message.destination);
         this.flush();
         this.scrollToEnd();
         break;
@@ -146,7 +148,7 @@ class ChatView {
     const article = element('article', 'turn');
     article.dataset.turnId = view.id;
     const question = element('div', 'question');
-    question.append(element('div', 'who', 'You'), element('div', 'question-text', view.question));
+    question.append(element('div', 'who', view.preferCloud ? 'You (re-asked in the cloud)' : 'You'), element('div', 'question-text', view.question));
     if (view.contextLabels.length > 0) question.append(element('div', 'context-labels', `with ${view.contextLabels.join(', ')}`));
     article.append(question, element('section', 'answer'));
     article.querySelector('.answer')!.setAttribute('aria-label', 'Answer');

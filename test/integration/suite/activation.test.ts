@@ -71,14 +71,13 @@ describe('Tandem in the extension host', () => {
     }
   });
 
-  it('reads tandem.local.host from the user settings the launcher wrote', function () {
+  it('reads tandem.local.host from the user settings the launcher wrote', () => {
     const expected = process.env[LOCAL_HOST_ENV];
-    if (!expected) this.skip();
+    assert.ok(expected, `the launcher did not set ${LOCAL_HOST_ENV}`);
     assert.equal(vscode.workspace.getConfiguration('tandem').inspect<string>('local.host')?.globalValue, expected);
   });
 
-  it('reaches the local engine through the Check Local Engine command', async function () {
-    if (!process.env[LOCAL_HOST_ENV]) this.skip();
+  it('reaches the loopback engine through the Check Local Engine command', async () => {
     await extension.activate();
     assert.equal(await vscode.commands.executeCommand<boolean>('tandem.checkLocalEngine'), true);
   });

@@ -15,13 +15,16 @@ export async function run(): Promise<void> {
   // The report reaches the launcher mixed with the workbench's log; the marker sets it apart.
   const consoleLog = Mocha.reporters.Base.consoleLog;
   Mocha.reporters.Base.consoleLog = (...data: unknown[]) => consoleLog(REPORT_MARKER + format(...data));
-  for (const [file, load] of Object.entries(suites)) {
-    // What mocha's own loadFiles does around each require().
-    mocha.suite.emit('pre-require', globalThis, file, mocha);
-    await load();
-    mocha.suite.emit('require', undefined, file, mocha);
-    mocha.suite.emit('post-require', globalThis, file, mocha);
+  try {
+    for (const [file, load] of Object.entries(suites)) {
+      // What mocha's own loadFiles does around each require().
+      mocha.suite.emit('pre-require', globalThis, file, mocha);
+      mocha.suite.emit('require', await load(), file, mocha);
+      mocha.suite.emit('post-require', globalThis, file, mocha);
+    }
+    const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+    if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);
+  } finally {
+    Mocha.reporters.Base.consoleLog = consoleLog;
   }
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
-  if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);
 }

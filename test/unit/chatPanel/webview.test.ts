@@ -82,7 +82,7 @@ describe('chat webview in Chromium', function () {
     await page.addInitScript(FAKE_HOST);
     await page.goto(origin);
     await waitFor(`window.posted.some((m) => m.type === 'ready')`);
-    await host({ type: 'state', turns: [], cloudReaskable: [] });
+    await host({ type: 'state', turns: [], cloudReaskable: [], destination: { kind: 'route', route: { model: 'gpt-4.1', where: 'cloud', why: 'hybrid mode' } } });
   });
 
   afterEach(async () => {
@@ -113,6 +113,7 @@ describe('chat webview in Chromium', function () {
   }
 
   it('loads under its CSP: the script runs, the stylesheet applies, nothing is refused, the input has focus', async () => {
+    assert.equal(await page.textContent('#destination'), 'Will be answered by gpt-4.1 (cloud) — hybrid mode');
     assert.equal(await inPage(`getComputedStyle(document.getElementById('transcript')).overflowY`), 'auto');
     assert.equal(await inPage(`document.activeElement?.id`), 'input');
     assert.deepEqual(await inPage<string[]>(`window.violations`), []);
@@ -154,11 +155,14 @@ describe('chat webview in Chromium', function () {
     assert.equal(await page.getAttribute('.answer', 'aria-busy'), 'false');
   });
 
-  it('Stop asks the host to abort, and a stopped turn says so', async () => {
+  it('Stop (button or Escape) asks the host to abort, and a stopped turn says so', async () => {
     await host({ type: 'turnStarted', turn: streamingTurn('t1', 'long one') });
     await host({ type: 'event', turnId: 't1', event: { kind: 'text', text: 'partial' } });
     await page.click('#stop');
     assert.deepEqual((await posted()).filter((m) => m.type === 'stop'), [{ type: 'stop' }]);
+    await page.focus('#input');
+    await page.keyboard.press('Escape');
+    assert.equal((await posted()).filter((m) => m.type === 'stop').length, 2, 'Escape in the input stops too');
     await host({ type: 'turnEnded', turnId: 't1', status: 'stopped', cloudReaskable: false });
     await waitFor(`document.querySelector('.turn-footer .status')?.textContent === 'Stopped.'`);
     assert.equal((await page.textContent('.markdown'))?.trim(), 'partial');
@@ -218,7 +222,7 @@ describe('chat webview in Chromium', function () {
       status: 'done',
       route: { model: where === 'local' ? 'qwen2.5-coder:7b' : 'gpt-4.1', where, why: 'x' },
     });
-    await host({ type: 'state', turns: [done('l1', 'local'), done('l2', 'local'), done('c1', 'cloud')], cloudReaskable: ['l1', 'c1'] });
+    await host({ type: 'state', turns: [done('l1', 'local'), done('l2', 'local'), done('c1', 'cloud')], cloudReaskable: ['l1', 'c1'], destination: { kind: 'unknown', reason: 'n/a' } });
     await waitFor(`document.querySelectorAll('article.turn').length === 3`);
     assert.equal(await page.locator('article[data-turn-id="l1"] button[data-action="reask"]').count(), 1);
     assert.equal(await page.locator('article[data-turn-id="l2"] button[data-action="reask"]').count(), 0);
@@ -229,7 +233,7 @@ describe('chat webview in Chromium', function () {
   });
 
   it('shows where the next message goes, the attached context, and a prefilled question', async () => {
-    await host({ type: 'destination', destination: { kind: 'route', route: { model: 'qwen2.5-coder:7b', where: 'local', why: 'policy: src/secret/** is localOnly' } }, pending: { command: 'explain', labels: ['selection · src/secret/a.ts'] } });
+    await host({ type: 'destination', destination: { kind: 'route', route: { model: 'qwen2.5-coder:7b', where: 'local', why: 'policy: src/secret/** is localOnly' } }, pending: { labels: ['selection · src/secret/a.ts'] } });
     assert.equal(await page.textContent('#destination'), 'Will be answered by qwen2.5-coder:7b (local) — policy: src/secret/** is localOnly');
     assert.equal(await page.isVisible('#context'), true);
     assert.equal(await page.textContent('#context-label'), 'Attached: selection · src/secret/a.ts');
@@ -245,7 +249,7 @@ describe('chat webview in Chromium', function () {
 
   it('restores a saved transcript, and a turn started afterwards streams into it', async () => {
     const saved: TurnView = { ...streamingTurn('old', 'earlier question'), answer: 'earlier *answer*', status: 'interrupted', contextLabels: ['file · src/a.ts'], route: { model: 'qwen', where: 'local', why: 'local-only mode' } };
-    await host({ type: 'state', turns: [saved], cloudReaskable: [] });
+    await host({ type: 'state', turns: [saved], cloudReaskable: [], destination: { kind: 'unknown', reason: 'n/a' } });
     await waitFor(`document.querySelector('.markdown em')?.textContent === 'answer'`);
     assert.equal(await page.textContent('.context-labels'), 'with file · src/a.ts');
     assert.equal(await page.textContent('.turn-footer .status'), 'The answer was interrupted; what arrived is kept.');

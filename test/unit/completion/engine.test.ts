@@ -202,7 +202,7 @@ describe('completion engine', () => {
     });
 
     it('reuses the in-flight stream when the typed characters match its output', async () => {
-      const { model, engine } = setup();
+      const { model, engine, events } = setup();
       const editor = new Editor('const total = ‸', engine);
       const first = track(editor.complete());
       await settle();
@@ -219,6 +219,7 @@ describe('completion engine', () => {
       assert.equal(second.value?.text, 'mpute(1);');
       assert.equal(second.value?.source, 'in-flight');
       assert.equal(model.calls, 1);
+      assert.deepEqual(finished(events).map((e) => e.outcome), ['enough'], 'the served stream is not counted as superseded');
     });
 
     it('abandons the in-flight stream as soon as its output disagrees with the typed text', async () => {
@@ -393,6 +394,34 @@ describe('completion engine', () => {
       assert.equal(request.raw, true);
       assert.equal(request.suffix, undefined);
       assert.equal(request.prompt, '<|fim_prefix|>// Path: src/a.ts (typescript)\nf(<|fim_suffix|>)<|fim_middle|>');
+    });
+  });
+
+  describe('edge inputs and settings', () => {
+    it('makes no request for binary-looking content', async () => {
+      const { clock, model, engine } = setup();
+      assert.equal(await new Editor('\u0000\u0001ELF\u0000(‸', engine).complete('explicit'), undefined);
+      await clock.advance(1000);
+      assert.equal(model.calls, 0);
+    });
+
+    it('empties the cache when the model changes', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      void editor.complete();
+      await settle();
+      model.last.push('compute();', '\n');
+      await settle();
+      void editor.type('z');
+      await clock.advance(100);
+      model.last.push('ero;', '\n');
+      await settle();
+      assert.equal(model.calls, 2);
+      engine.updateSettings({ ...DEFAULT_COMPLETION_SETTINGS, model: 'other-coder', format: insertFormat, debounce: 100 });
+      void editor.backspace();
+      await clock.advance(100);
+      assert.equal(model.calls, 3, 'the old model\'s cached suggestion is not reused');
+      assert.equal(model.last.request.model, 'other-coder');
     });
   });
 

@@ -177,6 +177,8 @@ describe('repository policy file', () => {
       ['an unknown key', { '.tandem/policy.json': '{ "mode": "hybrid", "loosen": true }' }, /field "loosen" is not a known setting/],
       ['an unreadable file', { '.tandem/policy.json': { unreadable: 'EACCES: permission denied' } }, /could not be read \(EACCES/],
       ['an unreadable ignore file', { '.cursorignore': { unreadable: 'EISDIR' } }, /api\/\.cursorignore could not be read/],
+      ['a glob picomatch rejects', { '.tandem/policy.json': JSON.stringify({ exclude: ['a'.repeat(70_000)] }) }, /api\/\.tandem\/policy\.json: .*exceeds maximum/],
+      ['an ignore-file line picomatch rejects', { '.codeiumignore': `ok/\n${'b'.repeat(70_000)}\n` }, /api\/\.codeiumignore: .*exceeds maximum/],
     ];
     for (const [name, files, message] of cases) {
       it(`on ${name}: local-only with the file and the error in the reason; fixing it restores hybrid`, () => {

@@ -1,0 +1,278 @@
+import * as vscode from 'vscode';
+import { OllamaBackend } from '../../backends/ollama';
+import { CompletionEngine, DEFAULT_COMPLETION_SETTINGS, type CompletionEvent, type CompletionSettings } from '../../core/completion/engine';
+import type { Subscription } from '../../core/completion/events';
+import type { ContextFile } from '../../core/completion/ports';
+import { RecentSnippets } from '../../core/completion/snippets';
+import { UnsupportedFimModelError, type FimFormat } from '../../core/completion/templates';
+import { systemClock, type Clock } from '../../core/net/clock';
+import { EndpointUnreachableError, ModelNotFoundError } from '../../core/net/errors';
+import type { CompletionTuning, Settings } from '../settings';
+import { EditorCompletionDocument } from './editorDocument';
+import { ModelFormats } from './modelFormats';
+
+/** What the status bar shows about completions. */
+export interface CompletionStatusView {
+  /** A model request started: show that work is running. */
+  completionStarted(): void;
+  /** The last running request ended; `latencyMs` when the model answered it. */
+  completionFinished(latencyMs: number | undefined): void;
+  engineOnline(): void;
+  /** The engine cannot serve completions; `hint` says what helps ("Start Ollama", "Pull model"). */
+  engineOffline(error: unknown, hint: string): void;
+}
+
+/** The usage ledger's side of completions (UsageRecorder fits). */
+export interface CompletionUsageSink {
+  completionEvent(event: CompletionEvent): void;
+  trackRetention(suggestionId: string, document: vscode.TextDocument, start: vscode.Position, text: string): void;
+}
+
+export interface CompletionControllerDeps {
+  readonly settings: Settings;
+  readonly status: CompletionStatusView;
+  readonly log: vscode.LogOutputChannel;
+  /** The workspace policy: false means no completion in that file and never context from it. */
+  readonly isAllowedAsContext: (file: ContextFile) => boolean;
+  readonly usage?: CompletionUsageSink;
+  readonly clock?: Clock;
+}
+
+/** The engine for one (host, model, template) choice; rebuilt when any of them changes. */
+interface EngineSlot {
+  readonly key: string;
+  readonly model: string;
+  readonly backend: OllamaBackend;
+  readonly formats: ModelFormats;
+  ready: Promise<CompletionEngine | undefined> | undefined;
+  engine: CompletionEngine | undefined;
+  format: FimFormat | undefined;
+  subscription: Subscription | undefined;
+}
+
+const START_OLLAMA = 'Start Ollama (`ollama serve`) or check `tandem.local.host`';
+const PULL_MODEL = 'Run **Tandem: Pull Completion Model**';
+
+/**
+ * Owns the completion engine and everything around it: format resolution, warm-up, model pull,
+ * snooze, per-language switch, recent-edit snippets, and the status bar and usage feeds. The
+ * inline provider asks it for the engine; settings changes rebuild or reconfigure the engine.
+ */
+export class CompletionController implements vscode.Disposable {
+  private slot: EngineSlot | undefined;
+  private tuning: CompletionTuning;
+  private snoozedUntil = 0;
+  private running = 0;
+  private readonly offeredPull = new Set<string>();
+  private readonly snippets: RecentSnippets;
+  private readonly clock: Clock;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly deps: CompletionControllerDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.tuning = deps.settings.completion();
+    this.snippets = new RecentSnippets(deps.isAllowedAsContext);
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (deps.settings.affects(e)) this.settingsChanged();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.settingsChanged()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const change = e.contentChanges[0];
+        if (change && e.document.uri.scheme !== 'output') this.snippets.note(new EditorCompletionDocument(e.document), change.range.start.line, this.clock.now());
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        const uri = document.uri.toString();
+        this.snippets.forget(uri);
+        this.slot?.engine?.forgetDocument(uri);
+      }),
+    );
+  }
+
+  /** Whether suggestions may appear without being asked for in a language (snooze, per-language switch). */
+  automaticAllowed(languageId: string): boolean {
+    return this.clock.now() >= this.snoozedUntil && this.deps.settings.completionEnabled(languageId);
+  }
+
+  /** The engine for the configured model, once its format is known; undefined when it cannot serve. */
+  engine(signal: AbortSignal): Promise<CompletionEngine | undefined> {
+    const slot = this.currentSlot();
+    slot.ready ??= this.build(slot, signal);
+    return slot.ready;
+  }
+
+  /** Loads the model in the background so the first suggestion does not pay for it. */
+  async warmUp(): Promise<void> {
+    const slot = this.currentSlot();
+    const signal = AbortSignal.timeout(60_000);
+    try {
+      if (!(await this.engine(signal))) return;
+      await slot.backend.warmUp(slot.model, signal);
+      this.deps.status.engineOnline();
+    } catch (error) {
+      this.engineProblem(error, slot.model);
+    }
+  }
+
+  /** Pauses automatic suggestions for `minutes` (0 resumes them). */
+  snooze(minutes: number): number {
+    this.snoozedUntil = minutes > 0 ? this.clock.now() + minutes * 60_000 : 0;
+    return this.snoozedUntil;
+  }
+
+  get snoozed(): boolean {
+    return this.clock.now() < this.snoozedUntil;
+  }
+
+  /** The user took a suggestion (the inline item's command). */
+  accepted(suggestionId: string, document: vscode.TextDocument, start: vscode.Position, text: string): void {
+    this.slot?.engine?.accept(suggestionId);
+    this.deps.usage?.trackRetention(suggestionId, document, start, text);
+  }
+
+  /** Pulls the configured model with a cancellable progress notification; true when it finished. */
+  pullModel(): Thenable<boolean> {
+    const slot = this.currentSlot();
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Tandem: pulling ${slot.model}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const cancel = token.onCancellationRequested(() => abort.abort());
+        let layerStatus = '';
+        let layerPercent = 0;
+        try {
+          await slot.backend.pull(
+            slot.model,
+            (step) => {
+              const percent = step.total ? Math.floor((100 * (step.completed ?? 0)) / step.total) : undefined;
+              if (step.status !== layerStatus) {
+                layerStatus = step.status;
+                layerPercent = 0;
+              }
+              const increment = percent !== undefined && percent > layerPercent ? percent - layerPercent : 0;
+              if (percent !== undefined) layerPercent = Math.max(layerPercent, percent);
+              progress.report({ message: percent === undefined ? step.status : `${step.status} — ${percent}%`, increment });
+            },
+            abort.signal,
+          );
+        } catch (error) {
+          if (abort.signal.aborted) return false;
+          this.deps.log.warn(`[Completion] pulling ${slot.model} failed: ${String((error as Error)?.message ?? error)}`);
+          void vscode.window.showErrorMessage(`Tandem: pulling ${slot.model} failed: ${String((error as Error)?.message ?? error)}`);
+          return false;
+        } finally {
+          cancel.dispose();
+        }
+        this.offeredPull.delete(slot.model);
+        this.resetSlot();
+        void this.warmUp();
+        return true;
+      },
+    );
+  }
+
+  dispose(): void {
+    this.resetSlot();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private currentSlot(): EngineSlot {
+    const { localHost, completionModel } = this.deps.settings.endpoints();
+    const key = JSON.stringify([localHost, completionModel, this.tuning.template ?? null]);
+    if (this.slot?.key !== key) {
+      this.resetSlot();
+      const backend = new OllamaBackend(localHost);
+      this.slot = { key, model: completionModel, backend, formats: new ModelFormats(backend), ready: undefined, engine: undefined, format: undefined, subscription: undefined };
+    }
+    return this.slot;
+  }
+
+  private resetSlot(): void {
+    this.slot?.subscription?.dispose();
+    this.slot?.engine?.dispose();
+    this.slot = undefined;
+    if (this.running > 0) {
+      this.running = 0;
+      this.deps.status.completionFinished(undefined);
+    }
+  }
+
+  private async build(slot: EngineSlot, signal: AbortSignal): Promise<CompletionEngine | undefined> {
+    try {
+      const format = await slot.formats.format(slot.model, this.tuning.template, signal);
+      if (this.slot !== slot) return undefined;
+      const engine = new CompletionEngine(
+        { model: slot.backend, clock: this.clock, isAllowedAsContext: this.deps.isAllowedAsContext, snippets: this.snippets },
+        { ...this.engineSettings(), model: slot.model, format },
+      );
+      slot.engine = engine;
+      slot.format = format;
+      slot.subscription = engine.onEvent((event) => this.onEngineEvent(event, slot.model));
+      this.deps.log.info(`[Completion] ${slot.model}: ${format.mode === 'suffix' ? "Ollama's own FIM template (suffix)" : `${format.family} template, raw`}, ${format.layout}`);
+      return engine;
+    } catch (error) {
+      // Not remembered: the next request asks again (the model may have been pulled, the server started).
+      if (this.slot === slot && !(error instanceof UnsupportedFimModelError)) slot.ready = undefined;
+      this.engineProblem(error, slot.model);
+      return undefined;
+    }
+  }
+
+  private engineSettings(): Omit<CompletionSettings, 'model' | 'format'> {
+    const { template: _template, ...tuning } = this.tuning;
+    return { ...DEFAULT_COMPLETION_SETTINGS, ...tuning };
+  }
+
+  private settingsChanged(): void {
+    this.tuning = this.deps.settings.completion();
+    const slot = this.currentSlot();
+    // Same model and template: only the tuning changed, and the engine keeps its cache.
+    if (slot.engine && slot.format) slot.engine.updateSettings({ ...this.engineSettings(), model: slot.model, format: slot.format });
+  }
+
+  private onEngineEvent(event: CompletionEvent, model: string): void {
+    this.deps.usage?.completionEvent(event);
+    switch (event.type) {
+      case 'requestStarted':
+        if (this.running++ === 0) this.deps.status.completionStarted();
+        return;
+      case 'requestFinished': {
+        this.running = Math.max(0, this.running - 1);
+        const answered = event.outcome === 'completed' || event.outcome === 'enough';
+        if (this.running === 0) this.deps.status.completionFinished(answered ? event.latencyMs : undefined);
+        if (event.outcome === 'failed' && !(event.error instanceof EndpointUnreachableError)) this.engineProblem(event.error, model);
+        return;
+      }
+      case 'engineDown':
+        this.deps.log.warn(`[Completion] the local engine does not answer; pausing completions (${String((event.error as Error)?.message ?? event.error)})`);
+        this.deps.status.engineOffline(event.error, START_OLLAMA);
+        return;
+      case 'engineUp':
+        this.deps.log.info('[Completion] the local engine answers again');
+        this.deps.status.engineOnline();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Tells the user, once per cause, what stops completions. */
+  private engineProblem(error: unknown, model: string): void {
+    const message = String((error as Error)?.message ?? error);
+    if (error instanceof ModelNotFoundError) {
+      this.deps.status.engineOffline(error, PULL_MODEL);
+      if (this.offeredPull.has(model)) return;
+      this.offeredPull.add(model);
+      this.deps.log.warn(`[Completion] model ${model} is not installed: ${message}`);
+      void vscode.window.showWarningMessage(`Tandem: the completion model ${model} is not installed in Ollama.`, 'Pull model').then((choice) => {
+        if (choice === 'Pull model') void this.pullModel();
+      });
+      return;
+    }
+    if (error instanceof EndpointUnreachableError) {
+      this.deps.status.engineOffline(error, START_OLLAMA);
+      return;
+    }
+    this.deps.log.warn(`[Completion] ${message}`);
+  }
+}

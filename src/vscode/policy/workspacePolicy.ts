@@ -1,0 +1,217 @@
+import * as vscode from 'vscode';
+import type { PolicySnapshot } from '../../core/policy/effectivePolicy';
+import { PolicyStore } from '../../core/policy/policyStore';
+import { POLICY_FILE_NAMES, type FileRef, type PolicyFileName, type PolicyMode, type PolicyProblem } from '../../core/policy/policyTypes';
+import { folderId, readPolicyFile, unreadFolderInputs } from './policyFileReader';
+
+/** workspaceState key of the status-bar toggle; each workspace (repository) remembers its own. */
+const LOCAL_ONLY_KEY = 'tandem.localOnly';
+/** `.tandem` itself is watched too: deleting or renaming the folder may not report the file inside. */
+const WATCHED_NAMES = `{.tandem,${POLICY_FILE_NAMES.join(',')}}`;
+
+export interface WorkspacePolicyOptions {
+  /** The user's `tandem.mode` (user layer only, from the settings reader). */
+  readonly userMode: () => PolicyMode;
+  /** True when a configuration change may have changed `userMode`. */
+  readonly affectsUserMode: (event: vscode.ConfigurationChangeEvent) => boolean;
+  readonly workspaceState: vscode.Memento;
+  readonly log: vscode.LogOutputChannel;
+}
+
+/**
+ * Feeds the pure PolicyStore from VS Code: the user's mode, the per-workspace toggle, workspace
+ * trust, and the policy files of every workspace folder (read with `workspace.fs`, watched, read
+ * again on every create, change and delete). Until a folder's files are read it counts as
+ * unreadable, so the workspace fails closed rather than open. Owns `tandem.toggleLocalOnly`.
+ */
+export class WorkspacePolicy implements vscode.Disposable {
+  readonly #store: PolicyStore;
+  readonly #options: WorkspacePolicyOptions;
+  readonly #disposables: vscode.Disposable[] = [];
+  readonly #watchers = new Map<string, vscode.Disposable>();
+  /** Latest read per folder and file: an older read finishing late must not overwrite a newer one. */
+  readonly #readGeneration = new Map<string, number>();
+  readonly #pendingFolders = new Set<string>();
+  readonly #changed = new vscode.EventEmitter<PolicySnapshot>();
+  #loggedProblems = new Map<string, PolicyProblem>();
+  #loggedReason: string | undefined;
+  /** Resolves once every folder present at construction has been read. */
+  readonly ready: Promise<void>;
+
+  constructor(options: WorkspacePolicyOptions) {
+    this.#options = options;
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    this.#store = new PolicyStore(
+      {
+        userMode: options.userMode(),
+        workspaceLocalOnly: options.workspaceState.get<boolean>(LOCAL_ONLY_KEY, false),
+        trusted: vscode.workspace.isTrusted,
+        caseInsensitive: process.platform === 'win32' || process.platform === 'darwin',
+      },
+    );
+
+    const storeSubscription = this.#store.onDidChange((snapshot) => this.#report(snapshot));
+    this.#disposables.push(
+      this.#changed,
+      { dispose: () => storeSubscription.dispose() },
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.#store.updateTrust(true)),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (options.affectsUserMode(event)) this.#store.updateUserMode(options.userMode());
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders((event) => {
+        for (const folder of event.removed) this.#removeFolder(folder);
+        for (const folder of event.added) void this.#addFolder(folder);
+      }),
+      vscode.commands.registerCommand('tandem.toggleLocalOnly', () => this.toggleLocalOnly()),
+    );
+    // Each folder is registered (unread, so failing closed) before the constructor returns.
+    this.ready = Promise.all(folders.map((folder) => this.#addFolder(folder))).then(() => undefined);
+  }
+
+  /** The effective policy now (what the egress gate, router and status bar ask). */
+  current(): PolicySnapshot {
+    return this.#store.current();
+  }
+
+  /** True while some workspace folder's policy files are still being read (the workspace is local-only meanwhile). */
+  get loading(): boolean {
+    return this.#pendingFolders.size > 0;
+  }
+
+  readonly onDidChange: vscode.Event<PolicySnapshot> = this.#changed.event;
+
+  /**
+   * Flips local-only for this workspace. When another layer forces local-only the toggle could not
+   * change anything, so the user is told which layer (and file) decides instead.
+   * @returns the workspace toggle after the command
+   */
+  async toggleLocalOnly(): Promise<boolean> {
+    const workspace = this.current().workspace;
+    if (workspace.locked) {
+      this.#explainLock();
+      return workspace.workspaceLocalOnly;
+    }
+    const next = !workspace.workspaceLocalOnly;
+    await this.#options.workspaceState.update(LOCAL_ONLY_KEY, next);
+    this.#store.updateWorkspaceToggle(next);
+    return next;
+  }
+
+  /** The policy's view of a document: its workspace folder and folder-relative path. */
+  fileRef(uri: vscode.Uri): FileRef {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    if (folder === undefined) {
+      return { path: uri.scheme === 'file' ? uri.fsPath.replace(/\\/g, '/') : uri.toString() };
+    }
+    const base = folder.uri.path.endsWith('/') ? folder.uri.path : `${folder.uri.path}/`;
+    return { folder: folderId(folder), path: uri.path.slice(base.length) };
+  }
+
+  dispose(): void {
+    for (const watcher of this.#watchers.values()) watcher.dispose();
+    this.#watchers.clear();
+    for (const disposable of this.#disposables.splice(0)) disposable.dispose();
+  }
+
+  async #addFolder(folder: vscode.WorkspaceFolder): Promise<void> {
+    const id = folderId(folder);
+    if (this.#watchers.has(id)) return;
+    this.#pendingFolders.add(id);
+    this.#store.setFolder(unreadFolderInputs(folder));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, WATCHED_NAMES));
+    const reread = (uri: vscode.Uri): void => {
+      const fileName = policyFileOf(folder, uri);
+      if (fileName !== undefined) void this.#rereadFile(folder, fileName);
+    };
+    this.#watchers.set(id, vscode.Disposable.from(watcher, watcher.onDidCreate(reread), watcher.onDidChange(reread), watcher.onDidDelete(reread)));
+    await Promise.all(POLICY_FILE_NAMES.map((fileName) => this.#rereadFile(folder, fileName)));
+    if (this.#pendingFolders.delete(id)) this.#report(this.current());
+  }
+
+  async #rereadFile(folder: vscode.WorkspaceFolder, fileName: PolicyFileName): Promise<void> {
+    const id = folderId(folder);
+    const generation = this.#nextGeneration(id, fileName);
+    const state = await readPolicyFile(folder.uri, fileName);
+    if (this.#watchers.has(id) && this.#readGeneration.get(generationKey(id, fileName)) === generation) {
+      this.#store.updateFolderFile(id, fileName, state);
+    }
+  }
+
+  #removeFolder(folder: vscode.WorkspaceFolder): void {
+    const id = folderId(folder);
+    this.#watchers.get(id)?.dispose();
+    this.#watchers.delete(id);
+    this.#pendingFolders.delete(id);
+    for (const fileName of POLICY_FILE_NAMES) this.#readGeneration.delete(generationKey(id, fileName));
+    this.#store.removeFolder(id);
+  }
+
+  #nextGeneration(id: string, fileName: PolicyFileName): number {
+    const key = generationKey(id, fileName);
+    const next = (this.#readGeneration.get(key) ?? 0) + 1;
+    this.#readGeneration.set(key, next);
+    return next;
+  }
+
+  /** Logs what changed for the user (problems by file and error, never content; the mode), then tells listeners. */
+  #report(snapshot: PolicySnapshot): void {
+    const { log } = this.#options;
+    const current = new Map(
+      snapshot.workspace.problems
+        .filter((problem) => !this.#pendingFolders.has(problem.folder))
+        .map((problem): [string, PolicyProblem] => [`${problem.folder}\n${problem.message}`, problem]),
+    );
+    for (const [key, problem] of current) {
+      if (!this.#loggedProblems.has(key)) log.error(`[Policy] ${problem.message} Failing closed: this workspace is local-only until it is fixed.`);
+    }
+    for (const [key, problem] of this.#loggedProblems) {
+      if (!current.has(key)) log.info(`[Policy] ${problem.file} no longer has that problem.`);
+    }
+    this.#loggedProblems = current;
+    if (!this.loading && snapshot.workspace.reason !== this.#loggedReason) {
+      this.#loggedReason = snapshot.workspace.reason;
+      log.info(`[Policy] ${snapshot.workspace.reason}`);
+    }
+    this.#changed.fire(snapshot);
+  }
+
+  #explainLock(): void {
+    const snapshot = this.current();
+    const file = this.#decidingFile(snapshot);
+    const message = `${snapshot.workspace.reason} The status-bar toggle cannot change that.`;
+    const show = snapshot.workspace.layer === 'policy-error' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const open = file === undefined ? [] : [`Open ${vscode.workspace.asRelativePath(file)}`];
+    // Not awaited: the command returns while the message is up.
+    void show(message, ...open).then((choice) => {
+      if (choice !== undefined && file !== undefined) void vscode.window.showTextDocument(file);
+    });
+  }
+
+  /** The policy file that forces local-only, when a file does (a broken one first, then a repository policy). */
+  #decidingFile(snapshot: PolicySnapshot): vscode.Uri | undefined {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const problem = snapshot.workspace.problems[0];
+    if (snapshot.workspace.layer === 'policy-error' && problem !== undefined) {
+      const folder = folders.find((candidate) => folderId(candidate) === problem.folder);
+      const fileName = POLICY_FILE_NAMES.find((name) => problem.file.endsWith(`/${name}`));
+      return folder === undefined || fileName === undefined ? undefined : vscode.Uri.joinPath(folder.uri, fileName);
+    }
+    if (snapshot.workspace.layer === 'repo-policy') {
+      const folder = folders.find((candidate) => snapshot.folder(folderId(candidate)).layer === 'repo-policy');
+      return folder === undefined ? undefined : vscode.Uri.joinPath(folder.uri, '.tandem/policy.json');
+    }
+    return undefined;
+  }
+}
+
+function generationKey(folder: string, fileName: PolicyFileName): string {
+  return `${folder}\n${fileName}`;
+}
+
+/** Which policy file an event is about; an event on `.tandem` itself concerns the policy file inside. */
+function policyFileOf(folder: vscode.WorkspaceFolder, uri: vscode.Uri): PolicyFileName | undefined {
+  const base = folder.uri.path.endsWith('/') ? folder.uri.path : `${folder.uri.path}/`;
+  const relative = uri.path.startsWith(base) ? uri.path.slice(base.length) : undefined;
+  if (relative === '.tandem') return '.tandem/policy.json';
+  return POLICY_FILE_NAMES.find((name) => name === relative);
+}
