@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { OllamaBackend } from './backends/ollama';
-import { InlineProvider } from './vscode/inlineProvider';
+import { CompletionController } from './vscode/completion/completionController';
+import { registerCompletionCommands } from './vscode/completion/completionCommands';
+import { TandemInlineCompletionProvider } from './vscode/completion/inlineCompletionProvider';
 import { Settings } from './vscode/settings';
 import { StatusBar } from './vscode/statusBar';
 import * as fs from 'node:fs/promises';
@@ -19,6 +21,13 @@ import { UsageDashboardPanel } from './vscode/usage/usageDashboardPanel';
 import { UsagePricingReader } from './vscode/usage/usagePricing';
 import { UsageRecorder } from './vscode/usage/usageRecorder';
 import { currentWorkspaceUsageId } from './vscode/usage/workspaceId';
+import { OllamaChat } from './backends/ollamaChat';
+import { systemClock } from './core/net/clock';
+import { ChatBackend } from './vscode/chat/chatBackend';
+import { ChatHistory } from './vscode/chatHistory';
+import { ChatPanel } from './vscode/chatPanel';
+import { registerChatCommands } from './vscode/commands/commandList';
+import { ProposalStore } from './vscode/commands/proposals';
 
 /**
  * TEST ONLY: `TANDEM_TEST_ALLOW_HTTP_LOOPBACK=1` in the environment VS Code starts with lets the
@@ -69,6 +78,51 @@ export function activate(context: vscode.ExtensionContext): void {
   const usageDashboard = new UsageDashboardPanel({ extensionUri: context.extensionUri, ledger: usageLedger, pricing: usagePricing, log });
   context.subscriptions.push(usageLedger, usage, usageDashboard, ...registerUsageCommands({ ledger: usageLedger, pricing: usagePricing, dashboard: usageDashboard, workspaceId: currentWorkspaceUsageId }));
 
+  // Chat and refactor: cloud requests leave only through egressGate; the panel and the commands share one backend.
+  const chat = new ChatBackend({
+    endpoints: () => settings.endpoints(),
+    hasKey: (baseUrl) => cloudKeys.has(baseUrl),
+    policy,
+    isTrusted: () => vscode.workspace.isTrusted,
+    gate: egressGate,
+    localChat: (host) => new OllamaChat(host),
+    onUsage: (record, reason) => usage.chatUsage(record, reason),
+    clock: systemClock,
+    random: Math.random,
+  });
+  const chatPanel = new ChatPanel({
+    extensionUri: context.extensionUri,
+    history: new ChatHistory(context.workspaceState),
+    ask: (request, signal) => chat.ask(request, signal),
+    destinationPreview: (request) => chat.destination(request),
+    log,
+  });
+  const proposals = new ProposalStore();
+  const refreshChatDestination = (): void => void chatPanel.refreshDestination();
+  context.subscriptions.push(
+    chatPanel,
+    proposals,
+    ...registerChatCommands({ chat, panel: chatPanel, proposals, keys: cloudKeys, settings, log }),
+    policy.onDidChange(refreshChatDestination),
+    cloudKeys.onDidChange(refreshChatDestination),
+    vscode.workspace.onDidGrantWorkspaceTrust(refreshChatDestination),
+  );
+
+  const completions = new CompletionController({
+    settings,
+    status,
+    log,
+    usage,
+    isAllowedAsContext: (file) => policy.current().decide(policy.fileRef(vscode.Uri.parse(file.uri))).allowAi,
+  });
+  context.subscriptions.push(
+    completions,
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new TandemInlineCompletionProvider(completions, log)),
+    ...registerCompletionCommands(completions),
+  );
+  // Not awaited: the model loads in the background while the user opens files.
+  void completions.warmUp();
+
   const probeEngine = async (): Promise<boolean> => {
     try {
       status.engineOnline(await new OllamaBackend(settings.endpoints().localHost).version(AbortSignal.timeout(PROBE_TIMEOUT_MS)));
@@ -81,7 +135,6 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   context.subscriptions.push(
-    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new InlineProvider(settings, status, log)),
     vscode.commands.registerCommand('tandem.checkLocalEngine', async () => {
       const ok = await probeEngine();
       void vscode.window.showInformationMessage(ok ? 'Tandem: the local engine answers.' : `Tandem: the local engine at ${settings.endpoints().localHost} does not answer. Start Ollama (\`ollama serve\`) or check the tandem.local.host setting.`);
@@ -91,6 +144,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!settings.affects(e)) return;
       status.refresh();
+      refreshChatDestination();
       void probeEngine();
     }),
   );

@@ -191,10 +191,13 @@ async function respond(
   const payload = (text: string) => (kind === 'generate' ? { response: text } : { message: { role: 'assistant', content: text } });
 
   if (prompt === undefined) {
+    if (keepAlive === 0) {
+      await deps.runtime.unload(served.name);
+      return reply.json(200, { model: body.model, created_at: createdAt(), ...payload(''), done: true, done_reason: 'unload' });
+    }
     const loadMs = await deps.runtime.load(served.name, served.model.path);
     deps.runtime.keepAlive(served.name, keepAlive);
-    const reason = keepAlive === 0 ? 'unload' : 'load';
-    return reply.json(200, { model: body.model, created_at: createdAt(), ...payload(''), done: true, done_reason: reason, load_duration: Math.round(loadMs * NS_PER_MS) });
+    return reply.json(200, { model: body.model, created_at: createdAt(), ...payload(''), done: true, done_reason: 'load', load_duration: Math.round(loadMs * NS_PER_MS) });
   }
 
   const stream = body.stream ?? true;

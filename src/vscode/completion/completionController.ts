@@ -11,15 +11,24 @@ import type { CompletionTuning, Settings } from '../settings';
 import { EditorCompletionDocument } from './editorDocument';
 import { ModelFormats } from './modelFormats';
 
-/** What the status bar shows about completions. */
+/** What the status bar shows about completions (StatusBar fits). */
 export interface CompletionStatusView {
-  /** A model request started: show that work is running. */
-  completionStarted(): void;
-  /** The last running request ended; `latencyMs` when the model answered it. */
-  completionFinished(latencyMs: number | undefined): void;
+  /** A model request started: the item spins until every started one finished. */
+  requestStarted(): void;
+  requestFinished(): void;
+  /** The model answered a request in `latencyMs` (shown as the last latency). */
+  engineAnswered(latencyMs: number): void;
   engineOnline(): void;
-  /** The engine cannot serve completions; `hint` says what helps ("Start Ollama", "Pull model"). */
-  engineOffline(error: unknown, hint: string): void;
+  /** The engine cannot serve completions; the error's message says why and what helps. */
+  engineFailed(error: unknown): void;
+}
+
+/** The configured completion model is not installed; the message names the command that helps. */
+export class CompletionModelMissingError extends Error {
+  constructor(readonly model: string) {
+    super(`model ${model} is not installed: run "Tandem: Pull Completion Model"`);
+    this.name = 'CompletionModelMissingError';
+  }
 }
 
 /** The usage ledger's side of completions (UsageRecorder fits). */
@@ -50,8 +59,6 @@ interface EngineSlot {
   subscription: Subscription | undefined;
 }
 
-const START_OLLAMA = 'Start Ollama (`ollama serve`) or check `tandem.local.host`';
-const PULL_MODEL = 'Run **Tandem: Pull Completion Model**';
 
 /**
  * Owns the completion engine and everything around it: format resolution, warm-up, model pull,
@@ -62,7 +69,6 @@ export class CompletionController implements vscode.Disposable {
   private slot: EngineSlot | undefined;
   private tuning: CompletionTuning;
   private snoozedUntil = 0;
-  private running = 0;
   private readonly offeredPull = new Set<string>();
   private readonly snippets: RecentSnippets;
   private readonly clock: Clock;
@@ -188,13 +194,10 @@ export class CompletionController implements vscode.Disposable {
   }
 
   private resetSlot(): void {
-    this.slot?.subscription?.dispose();
+    // The engine first: stopping its requests reports them finished (the status bar's spinner stops).
     this.slot?.engine?.dispose();
+    this.slot?.subscription?.dispose();
     this.slot = undefined;
-    if (this.running > 0) {
-      this.running = 0;
-      this.deps.status.completionFinished(undefined);
-    }
   }
 
   private async build(slot: EngineSlot, signal: AbortSignal): Promise<CompletionEngine | undefined> {
@@ -234,18 +237,17 @@ export class CompletionController implements vscode.Disposable {
     this.deps.usage?.completionEvent(event);
     switch (event.type) {
       case 'requestStarted':
-        if (this.running++ === 0) this.deps.status.completionStarted();
+        this.deps.status.requestStarted();
         return;
       case 'requestFinished': {
-        this.running = Math.max(0, this.running - 1);
-        const answered = event.outcome === 'completed' || event.outcome === 'enough';
-        if (this.running === 0) this.deps.status.completionFinished(answered ? event.latencyMs : undefined);
+        this.deps.status.requestFinished();
+        if (event.outcome === 'completed' || event.outcome === 'enough') this.deps.status.engineAnswered(event.latencyMs);
         if (event.outcome === 'failed' && !(event.error instanceof EndpointUnreachableError)) this.engineProblem(event.error, model);
         return;
       }
       case 'engineDown':
         this.deps.log.warn(`[Completion] the local engine does not answer; pausing completions (${String((event.error as Error)?.message ?? event.error)})`);
-        this.deps.status.engineOffline(event.error, START_OLLAMA);
+        this.deps.status.engineFailed(event.error);
         return;
       case 'engineUp':
         this.deps.log.info('[Completion] the local engine answers again');
@@ -260,7 +262,7 @@ export class CompletionController implements vscode.Disposable {
   private engineProblem(error: unknown, model: string): void {
     const message = String((error as Error)?.message ?? error);
     if (error instanceof ModelNotFoundError) {
-      this.deps.status.engineOffline(error, PULL_MODEL);
+      this.deps.status.engineFailed(new CompletionModelMissingError(model));
       if (this.offeredPull.has(model)) return;
       this.offeredPull.add(model);
       this.deps.log.warn(`[Completion] model ${model} is not installed: ${message}`);
@@ -270,7 +272,7 @@ export class CompletionController implements vscode.Disposable {
       return;
     }
     if (error instanceof EndpointUnreachableError) {
-      this.deps.status.engineOffline(error, START_OLLAMA);
+      this.deps.status.engineFailed(error);
       return;
     }
     this.deps.log.warn(`[Completion] ${message}`);

@@ -8,6 +8,7 @@ import { REPORT_MARKER } from './environment';
 /** Suites bundled into this file; each is evaluated after mocha has put `describe`/`it` on the global object. */
 const suites: Record<string, () => Promise<unknown>> = {
   'activation.test.ts': () => import('./activation.test'),
+  'usage.test.ts': () => import('./usage.test'),
 };
 
 export async function run(): Promise<void> {

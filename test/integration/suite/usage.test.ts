@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as vscode from 'vscode';
+import { UsageStore, USAGE_FILE } from '../../../src/core/usage/store';
+import { RetentionTracker } from '../../../src/vscode/usage/retentionTracker';
+import { StorageFolderFiles } from '../../../src/vscode/usage/storageFiles';
+import type { UsageSnapshot } from '../../../src/vscode/usage/usageCommands';
+import { LOCAL_HOST_ENV } from './environment';
+
+const EXTENSION_ID = 'tandem-dev.tandem';
+const POLL_MS = 200;
+const POLL_ATTEMPTS = 100;
+
+/** A request the loopback engine logged (the fields compared with the ledger). */
+interface EngineRequest {
+  path: string;
+  status?: number;
+  aborted?: boolean;
+  promptTokens?: number;
+  generatedTokens?: number;
+}
+
+async function engineRequests(host: string): Promise<EngineRequest[]> {
+  const response = await fetch(`${host}/__engine/stats`, { signal: AbortSignal.timeout(5_000) });
+  return ((await response.json()) as { requests: EngineRequest[] }).requests;
+}
+
+function snapshot(): Thenable<UsageSnapshot> {
+  return vscode.commands.executeCommand<UsageSnapshot>('tandem.internal.usageSnapshot');
+}
+
+/** Today's local counters of one backend, zeros when it has none yet. */
+function localCounters(snap: UsageSnapshot, model: string): { requests: number; shown: number; accepted: number; promptTokens: number; completionTokens: number; exactPrompt: number; exactCompletion: number } {
+  const cell = snap.byBackend[`local:${model}`];
+  if (!cell) return { requests: 0, shown: 0, accepted: 0, promptTokens: 0, completionTokens: 0, exactPrompt: 0, exactCompletion: 0 };
+  return {
+    requests: cell.requests,
+    shown: cell.shown,
+    accepted: cell.accepted,
+    promptTokens: cell.promptTokens,
+    completionTokens: cell.completionTokens,
+    exactPrompt: cell.promptTokens - cell.estimatedPromptTokens,
+    exactCompletion: cell.completionTokens - cell.estimatedCompletionTokens,
+  };
+}
+
+async function tempFolder(): Promise<{ uri: vscode.Uri; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'tandem-usage-'));
+  return { uri: vscode.Uri.file(path), remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+describe('Usage ledger in the extension host', () => {
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('stores the ledger through vscode.workspace.fs: missing file, write, overwriting rename', async () => {
+    const folder = await tempFolder();
+    try {
+      const files = new StorageFolderFiles(vscode.Uri.joinPath(folder.uri, 'not-yet-created'));
+      assert.equal(await files.read('usage.json'), undefined);
+      await files.write('a.tmp', 'first');
+      await files.write('b.json', 'old');
+      await files.rename('a.tmp', 'b.json');
+      assert.equal(await files.read('b.json'), 'first');
+      assert.equal(await files.read('a.tmp'), undefined);
+    } finally {
+      await folder.remove();
+    }
+  });
+
+  it('saves records with the store and sets a damaged file aside on the next load', async () => {
+    const folder = await tempFolder();
+    const warnings: string[] = [];
+    const store = (): UsageStore =>
+      new UsageStore({ files: new StorageFolderFiles(folder.uri), clock: Date, timers: { setTimeout, clearTimeout }, log: { warn: (m) => warnings.push(m) }, flushDelayMs: 10 });
+    try {
+      const first = store();
+      (await first.open()).recordRequest({ kind: 'completion', workspace: 'w', backend: 'local:m', tokens: { promptTokens: 12, completionTokens: 3, estimated: false } });
+      await first.dispose();
+      const reloaded = await store().open();
+      assert.equal(reloaded.todayTotals().byBackend.get('local:m')?.tokens, 15);
+
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder.uri, USAGE_FILE), new TextEncoder().encode('{"format":"tandem-usage","vers'));
+      const fresh = await store().open();
+      assert.equal(fresh.todayTotals().byBackend.size, 0);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      const names = (await vscode.workspace.fs.readDirectory(folder.uri)).map(([name]) => name);
+      assert.ok(names.some((name) => name.startsWith('usage.corrupt-')), names.join());
+    } finally {
+      await folder.remove();
+    }
+  });
+
+  it('follows an accepted text through real edits and reports the characters still there', async () => {
+    const document = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'const x = foo(1);\n' });
+    const editor = await vscode.window.showTextDocument(document);
+    const checked = new Promise<[string, number]>((resolve) => {
+      const tracker = new RetentionTracker((id, chars) => {
+        tracker.dispose();
+        resolve([id, chars]);
+      }, 300);
+      tracker.track('s1', document, new vscode.Position(0, 10), 'foo(1)');
+    });
+    // Typing before the span moves it; replacing "1" with "42" inside it loses one character.
+    await editor.edit((b) => b.insert(new vscode.Position(0, 0), '// note\n'));
+    await editor.edit((b) => b.replace(new vscode.Range(1, 14, 1, 15), '42'));
+    assert.equal(document.getText(), '// note\nconst x = foo(42);\n');
+    assert.deepEqual(await checked, ['s1', 5]);
+  });
+
+  it('opens the dashboard as a webview tab', async () => {
+    await vscode.commands.executeCommand('tandem.showUsage');
+    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs);
+    assert.ok(
+      tabs.some((tab) => tab.label === 'Tandem Usage' && tab.input instanceof vscode.TabInputWebview),
+      tabs.map((tab) => tab.label).join(),
+    );
+  });
+
+  it('records a real inline completion from the loopback engine with the engine’s token counts', async function () {
+    const host = process.env[LOCAL_HOST_ENV];
+    if (!host) this.skip();
+    this.timeout(60_000);
+    const model = vscode.workspace.getConfiguration('tandem').get<string>('completion.model') ?? '';
+    const before = localCounters(await snapshot(), model);
+    const engineBefore = (await engineRequests(host)).length;
+
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(folder, 'the launcher opens a workspace folder');
+    const file = vscode.Uri.joinPath(folder, 'usage-sample.ts');
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport const total = add'));
+    const document = await vscode.workspace.openTextDocument(file);
+    const editor = await vscode.window.showTextDocument(document);
+    const end = document.positionAt(document.getText().length);
+    editor.selection = new vscode.Selection(end, end);
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+
+    // The engine's own counts of the requests it answered in full (stopped ones are estimated in the ledger).
+    let exact = { prompt: 0, generated: 0 };
+    let after = before;
+    for (let i = 0; i < POLL_ATTEMPTS; i++) {
+      await sleep(POLL_MS);
+      const answered = (await engineRequests(host)).slice(engineBefore).filter((r) => r.path === '/api/generate' && r.status === 200 && !r.aborted);
+      exact = { prompt: answered.reduce((n, r) => n + (r.promptTokens ?? 0), 0), generated: answered.reduce((n, r) => n + (r.generatedTokens ?? 0), 0) };
+      after = localCounters(await snapshot(), model);
+      if (answered.length > 0 && after.exactPrompt - before.exactPrompt === exact.prompt && after.shown > before.shown) break;
+    }
+    assert.ok(after.requests > before.requests, 'no completion request in the ledger');
+    assert.ok(exact.prompt > 0, 'the engine answered no completion in full');
+    assert.equal(after.exactPrompt - before.exactPrompt, exact.prompt, 'prompt tokens: the engine’s count');
+    assert.equal(after.exactCompletion - before.exactCompletion, exact.generated, 'completion tokens: the engine’s count');
+    assert.ok(after.shown > before.shown, 'the suggestion was not counted as shown');
+
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+    for (let i = 0; i < POLL_ATTEMPTS && after.accepted === before.accepted; i++) {
+      await sleep(POLL_MS);
+      after = localCounters(await snapshot(), model);
+    }
+    assert.equal(after.accepted, before.accepted + 1, 'the accepted suggestion was not counted');
+  });
+});
