@@ -60,6 +60,7 @@ const nodeTools = {
     'test/e2e/**/*.test.ts',
     'test/integration/run-*.ts',
     'bench/*.ts',
+    'bench/e2e/*.ts',
     'scripts/*.ts',
   ],
   outdir: 'out',

@@ -12304,7 +12304,9 @@
       window.addEventListener("message", (e) => {
         if (e.data?.type === "usage") this.render(e.data.model);
       });
-      new MutationObserver(() => this.redrawCharts()).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+      const themeChanged = new MutationObserver(() => this.redrawCharts());
+      themeChanged.observe(document.body, { attributes: true, attributeFilter: ["class"] });
+      themeChanged.observe(document.documentElement, { attributes: true, attributeFilter: ["style"] });
       host.postMessage({ type: "ready" });
     }
     render(model) {

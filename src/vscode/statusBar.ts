@@ -39,7 +39,7 @@ const WARNING_BACKGROUND = new vscode.ThemeColor('statusBarItem.warningBackgroun
  */
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
   private engine: EngineState = { kind: 'unknown' };
   private runningRequests = 0;
 
@@ -47,7 +47,15 @@ export class StatusBar implements vscode.Disposable {
     this.item = vscode.window.createStatusBarItem('tandem.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'Tandem';
     this.item.command = 'tandem.toggleLocalOnly';
-    this.subscription = options.policy.onDidChange(() => this.refresh());
+    this.subscriptions = [
+      options.policy.onDidChange(() => this.refresh()),
+      // For the extension-host tests: what the item shows (the workbench DOM is out of their reach).
+      vscode.commands.registerCommand('tandem.internal.statusBarState', () => ({
+        text: this.item.text,
+        tooltip: (this.item.tooltip as vscode.MarkdownString).value,
+        warning: this.item.backgroundColor !== undefined,
+      })),
+    ];
     this.refresh();
     this.item.show();
   }
@@ -102,7 +110,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.item.dispose();
   }
 

@@ -1,6 +1,8 @@
 // What a person sees: "Tandem: Show Usage" in real VS Code (code-server + Chromium) over two weeks
-// of recorded usage: four charts drawn with data, their data tables, the verdict; then "Reset
-// Usage" through its modal confirmation, and the open dashboard redraws empty.
+// of recorded usage: four charts drawn with data, their data tables, the verdict, redrawn when the
+// theme changes; its Export
+// button writes the CSV; then "Reset Usage" through its modal confirmation, and the open dashboard
+// redraws empty.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -70,7 +72,7 @@ function paintedPixels(frame: Frame, id: string): Promise<number> {
 
 const memory = new PeakMemorySampler();
 
-test('Show Usage draws the dashboard with recorded data; Reset Usage empties it while it is open', { timeout: 150_000 }, async (t) => {
+test('Show Usage draws the dashboard with recorded data; Export writes the CSV; Reset Usage empties it while it is open', { timeout: 150_000 }, async (t) => {
   const started = Date.now();
   const run = new RunFolder('tandem-e2e-usage-');
   const workspace = run.dir('workspace');
@@ -123,6 +125,40 @@ test('Show Usage draws the dashboard with recorded data; Reset Usage empties it 
     const screenshot = path.join(os.tmpdir(), `tandem-e2e-usage-dashboard-${Date.now()}.png`);
     await workbench.screenshot(screenshot);
     console.log(`[e2e] usage dashboard screenshot: ${screenshot}`);
+
+    // A theme change redraws the charts in the new theme's colours.
+    const tokensChart = (): Promise<string> => frame.evaluate(`document.getElementById('tokens-chart').toDataURL()`);
+    const lightChart = await tokensChart();
+    // Ctrl+K Ctrl+T opens the theme picker; the picked theme applies as it is highlighted.
+    await page.locator('.tabs-container .tab', { hasText: 'Tandem Usage' }).click();
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    const themeInput = page.locator('.quick-input-widget input[aria-label*="Theme" i], .quick-input-widget input[placeholder*="Theme" i]');
+    await themeInput.waitFor();
+    await themeInput.fill('Default Dark Modern');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Default Dark Modern' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await frame.locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 15_000 });
+    await page.waitForTimeout(500);
+    assert.notEqual(await tokensChart(), lightChart, 'the chart was not redrawn for the dark theme');
+    const darkScreenshot = path.join(os.tmpdir(), `tandem-e2e-usage-dashboard-dark-${Date.now()}.png`);
+    await workbench.screenshot(darkScreenshot);
+    console.log(`[e2e] usage dashboard screenshot (dark theme): ${darkScreenshot}`);
+
+    // The dashboard's Export button runs "Export Usage (CSV)"; the web workbench's save dialog is a quick input.
+    await frame.locator('#export').click();
+    const saveInput = page.locator('.quick-input-widget input');
+    await saveInput.waitFor();
+    assert.match(await saveInput.inputValue(), /tandem-usage-\d{4}-\d{2}-\d{2}\.csv$/);
+    await page.keyboard.press('Enter');
+    const csvFile = (): string | undefined => fs.readdirSync(workspace).find((name) => name.startsWith('tandem-usage-') && name.endsWith('.csv'));
+    for (let i = 0; i < 50 && !csvFile(); i++) await page.waitForTimeout(200);
+    const exported = csvFile();
+    assert.ok(exported, 'no CSV file was written to the workspace folder');
+    const lines = fs.readFileSync(path.join(workspace, exported), 'utf8').trimEnd().split('\r\n');
+    assert.match(lines[0], /^period,route,model,requests,/);
+    // One row per day and backend: 14 local completion rows, 7 cloud chat rows and 7 local refactor rows.
+    assert.equal(lines.length - 1, DAYS * 2, lines.slice(0, 4).join('\n'));
 
     // Reset through the modal; the open dashboard follows the ledger.
     await workbench.runCommand('Tandem: Reset Usage');

@@ -7,21 +7,21 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { startEngine } from '../engine/server';
 import { closeBrowser, CodeServer, findRepoRoot, launchChromium, PeakMemorySampler, raceTimeout, RunFolder, TIMED_OUT, Workbench } from '../e2e/harness';
-import { LOCAL_HOST_ENV, REPORT_MARKER, SUITE_ENTRY } from './suite/environment';
+import { ALLOW_HTTP_LOOPBACK_ENV, ENGINE_MODELS, LOCAL_HOST_ENV, REPORT_MARKER, SUITE_ENTRY } from './suite/environment';
 
 const OVERALL_TIMEOUT_MS = 180_000;
 
 /** Starts the engine, code-server and a page that runs the suites; returns their exit code, or undefined on timeout. */
 async function runSuites(run: RunFolder, repoRoot: string, suiteEntry: string): Promise<number | undefined> {
   const hostOutput = fs.createWriteStream(run.file('extension-host-output.log'));
-  const engine = await startEngine();
+  const engine = await startEngine({ models: { ...ENGINE_MODELS } });
   let server: CodeServer | undefined;
   try {
     server = await CodeServer.start({
       run,
       workspace: run.dir('workspace'),
       settings: { 'tandem.local.host': engine.url },
-      env: { [LOCAL_HOST_ENV]: engine.url },
+      env: { [LOCAL_HOST_ENV]: engine.url, [ALLOW_HTTP_LOOPBACK_ENV]: '1' },
     });
     const browser = await launchChromium();
     try {

@@ -63,6 +63,12 @@ export class WorkspacePolicy implements vscode.Disposable {
         for (const folder of event.added) void this.#addFolder(folder);
       }),
       vscode.commands.registerCommand('tandem.toggleLocalOnly', () => this.toggleLocalOnly()),
+      // For the extension-host tests: the effective policy, and the decision for a file when one is given.
+      vscode.commands.registerCommand('tandem.internal.policyState', async (file?: string) => {
+        await this.ready;
+        const snapshot = this.current();
+        return { ...snapshot.workspace, loading: this.loading, file: file === undefined ? undefined : snapshot.decide(this.fileRef(vscode.Uri.parse(file))) };
+      }),
     );
     // Each folder is registered (unread, so failing closed) before the constructor returns.
     this.ready = Promise.all(folders.map((folder) => this.#addFolder(folder))).then(() => undefined);

@@ -115,8 +115,11 @@ class UsageDashboard {
     window.addEventListener('message', (e: MessageEvent<DashboardHostMessage>) => {
       if (e.data?.type === 'usage') this.render(e.data.model);
     });
-    // VS Code swaps the body's theme class (vscode-light, vscode-dark, vscode-high-contrast…) on a theme change.
-    new MutationObserver(() => this.redrawCharts()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    // A theme change swaps the body's theme class (vscode-light, vscode-dark…) and rewrites the
+    // `--vscode-*` variables on <html>, not necessarily in the same task: follow both.
+    const themeChanged = new MutationObserver(() => this.redrawCharts());
+    themeChanged.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    themeChanged.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
     host.postMessage({ type: 'ready' });
   }
 

@@ -4,6 +4,15 @@
  */
 export const LOCAL_HOST_ENV = 'TANDEM_TEST_LOCAL_HOST';
 
+/**
+ * Set to `1` by a launcher so that the egress gate may send plain http to a loopback "cloud" (the
+ * engine's OpenAI-compatible `/v1`); read by src/extension.ts at activation.
+ */
+export const ALLOW_HTTP_LOOPBACK_ENV = 'TANDEM_TEST_ALLOW_HTTP_LOOPBACK';
+
+/** Models the launchers' engine serves: the default completion, local chat and cloud model names. */
+export const ENGINE_MODELS = { 'qwen2.5-coder:1.5b-base': '1m', 'qwen2.5-coder:7b': '1m', 'gpt-4.1': '1m' } as const;
+
 /** Where `node esbuild.js --tests` writes the suites' entry point, relative to the repository root. */
 export const SUITE_ENTRY = 'out/test/integration/suite/index.js';
 

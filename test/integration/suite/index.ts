@@ -8,7 +8,10 @@ import { REPORT_MARKER } from './environment';
 /** Suites bundled into this file; each is evaluated after mocha has put `describe`/`it` on the global object. */
 const suites: Record<string, () => Promise<unknown>> = {
   'activation.test.ts': () => import('./activation.test'),
+  'policy.test.ts': () => import('./policy.test'),
   'usage.test.ts': () => import('./usage.test'),
+  'commands.test.ts': () => import('./commands.test'),
+  'completion.test.ts': () => import('./completion.test'),
 };
 
 export async function run(): Promise<void> {

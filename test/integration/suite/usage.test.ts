@@ -32,16 +32,25 @@ function snapshot(): Thenable<UsageSnapshot> {
   return vscode.commands.executeCommand<UsageSnapshot>('tandem.internal.usageSnapshot');
 }
 
-/** Today's local counters of one backend, zeros when it has none yet. */
-function localCounters(snap: UsageSnapshot, model: string): { requests: number; shown: number; accepted: number; promptTokens: number; completionTokens: number; exactPrompt: number; exactCompletion: number } {
+interface LocalCounters {
+  requests: number;
+  chatRequests: number;
+  shown: number;
+  accepted: number;
+  /** Token counts the server reported (estimates left out). */
+  exactPrompt: number;
+  exactCompletion: number;
+}
+
+/** Today's counters of one local backend, zeros when it has none yet. */
+function localCounters(snap: UsageSnapshot, model: string): LocalCounters {
   const cell = snap.byBackend[`local:${model}`];
-  if (!cell) return { requests: 0, shown: 0, accepted: 0, promptTokens: 0, completionTokens: 0, exactPrompt: 0, exactCompletion: 0 };
+  if (!cell) return { requests: 0, chatRequests: 0, shown: 0, accepted: 0, exactPrompt: 0, exactCompletion: 0 };
   return {
     requests: cell.requests,
+    chatRequests: cell.chat.policy + cell.chat.fallback + cell.chat.user,
     shown: cell.shown,
     accepted: cell.accepted,
-    promptTokens: cell.promptTokens,
-    completionTokens: cell.completionTokens,
     exactPrompt: cell.promptTokens - cell.estimatedPromptTokens,
     exactCompletion: cell.completionTokens - cell.estimatedCompletionTokens,
   };
@@ -102,68 +111,124 @@ describe('Usage ledger in the extension host', () => {
   it('follows an accepted text through real edits and reports the characters still there', async () => {
     const document = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'const x = foo(1);\n' });
     const editor = await vscode.window.showTextDocument(document);
-    const checked = new Promise<[string, number]>((resolve) => {
+    // Long enough for both edits to reach the extension host, however busy it is.
+    const checked = new Promise<[string, number, string]>((resolve) => {
       const tracker = new RetentionTracker((id, chars) => {
         tracker.dispose();
-        resolve([id, chars]);
-      }, 300);
+        resolve([id, chars, document.getText()]);
+      }, 3_000);
       tracker.track('s1', document, new vscode.Position(0, 10), 'foo(1)');
     });
     // Typing before the span moves it; replacing "1" with "42" inside it loses one character.
     await editor.edit((b) => b.insert(new vscode.Position(0, 0), '// note\n'));
     await editor.edit((b) => b.replace(new vscode.Range(1, 14, 1, 15), '42'));
     assert.equal(document.getText(), '// note\nconst x = foo(42);\n');
-    assert.deepEqual(await checked, ['s1', 5]);
+    assert.deepEqual(await checked, ['s1', 5, '// note\nconst x = foo(42);\n']);
   });
 
   it('opens the dashboard as a webview tab', async () => {
     await vscode.commands.executeCommand('tandem.showUsage');
-    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs);
-    assert.ok(
-      tabs.some((tab) => tab.label === 'Tandem Usage' && tab.input instanceof vscode.TabInputWebview),
-      tabs.map((tab) => tab.label).join(),
-    );
+    const dashboardTab = (): vscode.Tab | undefined =>
+      vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => tab.label === 'Tandem Usage' && tab.input instanceof vscode.TabInputWebview);
+    // The tab model reaches the extension host after the panel is created.
+    for (let i = 0; i < POLL_ATTEMPTS && !dashboardTab(); i++) await sleep(POLL_MS / 4);
+    assert.ok(dashboardTab(), vscode.window.tabGroups.all.flatMap((group) => group.tabs.map((tab) => tab.label)).join());
   });
 
   it('records a real inline completion from the loopback engine with the engine’s token counts', async function () {
     const host = process.env[LOCAL_HOST_ENV];
     if (!host) this.skip();
     this.timeout(60_000);
-    const model = vscode.workspace.getConfiguration('tandem').get<string>('completion.model') ?? '';
-    const before = localCounters(await snapshot(), model);
-    const engineBefore = (await engineRequests(host)).length;
+    const config = vscode.workspace.getConfiguration('tandem');
+    const model = config.get<string>('completion.model') ?? '';
+    // A tiny token budget makes the engine finish the answer itself (a stream the client stops
+    // carries no server counts, and is recorded as an estimate instead).
+    await config.update('completion.maxTokens', 2, vscode.ConfigurationTarget.Global);
+    try {
+      const before = localCounters(await snapshot(), model);
+      const engineBefore = (await engineRequests(host)).length;
+      const editor = await vscode.window.showTextDocument(await sampleFile('usage-sample.ts', 'export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport const total = add'));
+      const end = editor.document.positionAt(editor.document.getText().length);
+      editor.selection = new vscode.Selection(end, end);
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
 
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    assert.ok(folder, 'the launcher opens a workspace folder');
-    const file = vscode.Uri.joinPath(folder, 'usage-sample.ts');
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport const total = add'));
-    const document = await vscode.workspace.openTextDocument(file);
-    const editor = await vscode.window.showTextDocument(document);
-    const end = document.positionAt(document.getText().length);
-    editor.selection = new vscode.Selection(end, end);
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      const { after, exact, seen } = await settled(host, model, engineBefore, before, (now) => now.shown > before.shown);
+      assert.ok(after.requests > before.requests, `no completion request in the ledger: ${seen}`);
+      assert.ok(exact.prompt > 0, `the engine answered no completion in full: ${seen}`);
+      assert.equal(after.exactPrompt - before.exactPrompt, exact.prompt, `prompt tokens: the engine’s count; ${seen}`);
+      assert.equal(after.exactCompletion - before.exactCompletion, exact.generated, `completion tokens: the engine’s count; ${seen}`);
+      assert.ok(after.shown > before.shown, `the suggestion was not counted as shown: ${seen}`);
 
-    // The engine's own counts of the requests it answered in full (stopped ones are estimated in the ledger).
-    let exact = { prompt: 0, generated: 0 };
-    let after = before;
-    for (let i = 0; i < POLL_ATTEMPTS; i++) {
-      await sleep(POLL_MS);
-      const answered = (await engineRequests(host)).slice(engineBefore).filter((r) => r.path === '/api/generate' && r.status === 200 && !r.aborted);
-      exact = { prompt: answered.reduce((n, r) => n + (r.promptTokens ?? 0), 0), generated: answered.reduce((n, r) => n + (r.generatedTokens ?? 0), 0) };
-      after = localCounters(await snapshot(), model);
-      if (answered.length > 0 && after.exactPrompt - before.exactPrompt === exact.prompt && after.shown > before.shown) break;
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+      let accepted = after;
+      for (let i = 0; i < POLL_ATTEMPTS && accepted.accepted === before.accepted; i++) {
+        await sleep(POLL_MS);
+        accepted = localCounters(await snapshot(), model);
+      }
+      assert.equal(accepted.accepted, before.accepted + 1, 'the accepted suggestion was not counted');
+    } finally {
+      await config.update('completion.maxTokens', undefined, vscode.ConfigurationTarget.Global);
     }
-    assert.ok(after.requests > before.requests, 'no completion request in the ledger');
-    assert.ok(exact.prompt > 0, 'the engine answered no completion in full');
-    assert.equal(after.exactPrompt - before.exactPrompt, exact.prompt, 'prompt tokens: the engine’s count');
-    assert.equal(after.exactCompletion - before.exactCompletion, exact.generated, 'completion tokens: the engine’s count');
-    assert.ok(after.shown > before.shown, 'the suggestion was not counted as shown');
+  });
 
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
-    for (let i = 0; i < POLL_ATTEMPTS && after.accepted === before.accepted; i++) {
-      await sleep(POLL_MS);
-      after = localCounters(await snapshot(), model);
+  it('records a real chat request answered by the local model with the engine’s token counts', async function () {
+    const host = process.env[LOCAL_HOST_ENV];
+    if (!host) this.skip();
+    this.timeout(90_000);
+    const config = vscode.workspace.getConfiguration('tandem');
+    // The loopback engine serves one model; no cloud key is set, so the chat stays local.
+    const model = config.get<string>('completion.model') ?? '';
+    await config.update('chat.localModel', model, vscode.ConfigurationTarget.Global);
+    try {
+      const before = localCounters(await snapshot(), model);
+      const engineBefore = (await engineRequests(host)).length;
+      const editor = await vscode.window.showTextDocument(await sampleFile('usage-chat.ts', 'export const answer = 40 + 2;\n'));
+      editor.selection = new vscode.Selection(0, 0, 0, 29);
+      await vscode.commands.executeCommand('tandem.explainSelection');
+
+      const { after, exact, seen } = await settled(host, model, engineBefore, before, (now) => now.chatRequests > before.chatRequests);
+      assert.equal(after.chatRequests, before.chatRequests + 1, `one chat request in the ledger: ${seen}`);
+      assert.ok(exact.prompt > 0, `the engine answered the chat in full: ${seen}`);
+      assert.equal(after.exactPrompt - before.exactPrompt, exact.prompt, `prompt tokens: the engine’s count; ${seen}`);
+      assert.equal(after.exactCompletion - before.exactCompletion, exact.generated, `completion tokens: the engine’s count; ${seen}`);
+    } finally {
+      await config.update('chat.localModel', undefined, vscode.ConfigurationTarget.Global);
     }
-    assert.equal(after.accepted, before.accepted + 1, 'the accepted suggestion was not counted');
   });
 });
+
+/** A file in the workspace folder the launcher opened, with `content`. */
+async function sampleFile(name: string, content: string): Promise<vscode.TextDocument> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  assert.ok(folder, 'the launcher opens a workspace folder');
+  const file = vscode.Uri.joinPath(folder, name);
+  await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(content));
+  return vscode.workspace.openTextDocument(file);
+}
+
+/**
+ * Polls until `done` holds and the ledger's exact (server-counted) tokens since `before` equal
+ * what the engine counted for the requests it answered in full since `engineBefore`; returns the
+ * last readings either way, with a description for assertion messages.
+ */
+async function settled(
+  host: string,
+  model: string,
+  engineBefore: number,
+  before: LocalCounters,
+  done: (now: LocalCounters) => boolean,
+): Promise<{ after: LocalCounters; exact: { prompt: number; generated: number }; seen: string }> {
+  let after = before;
+  let exact = { prompt: 0, generated: 0 };
+  let requests: EngineRequest[] = [];
+  for (let i = 0; i < POLL_ATTEMPTS; i++) {
+    await sleep(POLL_MS);
+    requests = (await engineRequests(host)).slice(engineBefore).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/v1/'));
+    const answered = requests.filter((r) => r.status === 200 && !r.aborted && r.promptTokens !== undefined);
+    exact = { prompt: answered.reduce((n, r) => n + (r.promptTokens ?? 0), 0), generated: answered.reduce((n, r) => n + (r.generatedTokens ?? 0), 0) };
+    after = localCounters(await snapshot(), model);
+    if (done(after) && exact.prompt > 0 && after.exactPrompt - before.exactPrompt === exact.prompt && after.exactCompletion - before.exactCompletion === exact.generated) break;
+  }
+  const engine = requests.map(({ path, status, aborted, promptTokens, generatedTokens }) => ({ path, status, aborted, promptTokens, generatedTokens }));
+  return { after, exact, seen: JSON.stringify({ before, after, engine }) };
+}

@@ -22,7 +22,7 @@ describe('TrackedSpan', () => {
   it('moves with edits before it and ignores edits after it', () => {
     const { text, span } = follow([
       { offset: 0, length: 0, text: '// note\n' },
-      { offset: 0, length: 5, text: 'let' },
+      { offset: 8, length: 5, text: 'let' },
       // The end of "// note\nlet x = foo(1);".
       { offset: 23, length: 0, text: ' // end' },
     ]);

@@ -1,0 +1,171 @@
+// The e2e speed benchmark's figures, computed from what was observed in one mode of one extension:
+// key presses and ghost-text changes (browser probe), and model requests (engine log joined with the
+// recording proxy's copy of each answer). Every time here is in the benchmark process's clock.
+// Pure, so each definition below is testable.
+
+/** A key press seen by the page (keydown, capture phase). */
+export interface KeyRecord {
+  readonly at: number;
+  readonly key: string;
+}
+
+/** The ghost text in the editor changed to `text` ('' when none is shown). */
+export interface GhostRecord {
+  readonly at: number;
+  readonly text: string;
+}
+
+/** One typed file: its typing window (first key to the end of the pause after the last Enter). */
+export interface SegmentObservation {
+  readonly startAt: number;
+  readonly endAt: number;
+  readonly keys: readonly KeyRecord[];
+  /** Engine busy time credited during the window (model released inside it). */
+  readonly engineBusyMs: number;
+}
+
+/** A request the engine received, with the answer text the client was sent. */
+export interface ObservedRequest {
+  readonly id: number;
+  readonly path: string;
+  readonly arrivedAt: number;
+  readonly generatedTokens: number;
+  readonly aborted: boolean;
+  /** When the first answer text reached the client; undefined when none did. */
+  readonly firstTextAt?: number;
+  /** Answer text the client received (all of it, or up to where it hung up). */
+  readonly answer: string;
+}
+
+export interface PauseResult {
+  readonly enterAt: number;
+  readonly durationMs: number;
+  /** Last key → first ghost text in the pause; null when none appeared. */
+  readonly latencyMs: number | null;
+  readonly ghostText?: string;
+}
+
+export interface ModeMetrics {
+  readonly typedKeystrokes: number;
+  readonly typingMs: number;
+  readonly completionRequests: number;
+  readonly completionRequestsPer100Chars: number;
+  /** Other engine requests in the typing windows, by path (e.g. /api/show, /api/tags). */
+  readonly otherRequests: Record<string, number>;
+  readonly abortedRequests: number;
+  readonly pauses: number;
+  readonly pausesWithGhostText: number;
+  readonly latencyP50Ms: number | null;
+  readonly latencyP95Ms: number | null;
+  readonly tokensGenerated: number;
+  readonly tokensNeverShown: number;
+  readonly tokensNeverShownFraction: number | null;
+  readonly engineBusyMs: number;
+  readonly engineBusyFraction: number;
+  /** Ghost-text appearances, and how many of them no request's answer explains. */
+  readonly ghostAppearances: number;
+  readonly unattributedGhostAppearances: number;
+  readonly pauseDetails: readonly PauseResult[];
+  readonly shownRequestIds: readonly number[];
+}
+
+export const COMPLETION_PATH = '/api/generate';
+/** Slack for matching a ghost change to an answer: the page's and the process's clocks are aligned to a few ms. */
+export const CLOCK_TOLERANCE_MS = 20;
+
+/** Whitespace-insensitive form: the editor renders spaces as U+00A0 and lays out indentation its own way. */
+export function squeezed(text: string): string {
+  return text.replace(/[\s\u00a0]+/g, ' ').trim();
+}
+
+/** Nearest-rank percentile; null for no samples. */
+export function percentile(samples: readonly number[], p: number): number | null {
+  if (samples.length === 0) return null;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function inWindow(at: number, segments: readonly SegmentObservation[]): boolean {
+  return segments.some((s) => at >= s.startAt && at <= s.endAt);
+}
+
+/**
+ * Pauses are the quiet spans after each Enter, up to the next key or the end of the window. A pause
+ * "has ghost text" when the ghost text changes to something visible (not only whitespace) inside it;
+ * its latency is from the Enter's keydown to that change.
+ */
+export function pauseResults(segment: SegmentObservation, ghosts: readonly GhostRecord[]): PauseResult[] {
+  const keys = [...segment.keys].sort((a, b) => a.at - b.at);
+  const results: PauseResult[] = [];
+  keys.forEach((key, i) => {
+    if (key.key !== 'Enter') return;
+    const end = i + 1 < keys.length ? keys[i + 1].at : segment.endAt;
+    const shown = ghosts.find((g) => g.at > key.at && g.at < end && squeezed(g.text) !== '');
+    results.push({ enterAt: key.at, durationMs: end - key.at, latencyMs: shown ? shown.at - key.at : null, ...(shown ? { ghostText: shown.text } : {}) });
+  });
+  return results;
+}
+
+/**
+ * Which requests' answers became visible ghost text. Each visible ghost change is credited to the
+ * latest completion request whose answer had started to arrive by then and contains the shown text
+ * (shown text may be cut to a line, or shortened by typing through it, never changed otherwise).
+ */
+export function attributeGhostText(ghosts: readonly GhostRecord[], requests: readonly ObservedRequest[]): { shown: Set<number>; unattributed: number; appearances: number } {
+  const shown = new Set<number>();
+  let unattributed = 0;
+  let appearances = 0;
+  const answers = requests
+    .filter((r) => r.path === COMPLETION_PATH && r.firstTextAt !== undefined)
+    .map((r) => ({ id: r.id, firstTextAt: r.firstTextAt as number, text: squeezed(r.answer) }))
+    .sort((a, b) => b.firstTextAt - a.firstTextAt);
+  for (const ghost of ghosts) {
+    const text = squeezed(ghost.text);
+    if (text === '') continue;
+    appearances++;
+    const source = answers.find((a) => a.firstTextAt <= ghost.at + CLOCK_TOLERANCE_MS && a.text.includes(text));
+    if (source) shown.add(source.id);
+    else unattributed++;
+  }
+  return { shown, unattributed, appearances };
+}
+
+export function modeMetrics(segments: readonly SegmentObservation[], ghosts: readonly GhostRecord[], requests: readonly ObservedRequest[]): ModeMetrics {
+  const windowRequests = requests.filter((r) => inWindow(r.arrivedAt, segments));
+  const completions = windowRequests.filter((r) => r.path === COMPLETION_PATH);
+  const otherRequests: Record<string, number> = {};
+  for (const r of windowRequests) if (r.path !== COMPLETION_PATH) otherRequests[r.path] = (otherRequests[r.path] ?? 0) + 1;
+
+  const windowGhosts = ghosts.filter((g) => inWindow(g.at, segments));
+  // Answers to requests from before a window may still be shown in it (cache), so all requests are candidates.
+  const { shown, unattributed, appearances } = attributeGhostText(windowGhosts, requests);
+  const tokensGenerated = completions.reduce((sum, r) => sum + r.generatedTokens, 0);
+  const tokensNeverShown = completions.filter((r) => !shown.has(r.id)).reduce((sum, r) => sum + r.generatedTokens, 0);
+
+  const pauseDetails = segments.flatMap((s) => pauseResults(s, ghosts));
+  const latencies = pauseDetails.flatMap((p) => (p.latencyMs === null ? [] : [p.latencyMs]));
+  const typedKeystrokes = segments.reduce((sum, s) => sum + s.keys.length, 0);
+  const typingMs = segments.reduce((sum, s) => sum + (s.endAt - s.startAt), 0);
+  const engineBusyMs = segments.reduce((sum, s) => sum + s.engineBusyMs, 0);
+  return {
+    typedKeystrokes,
+    typingMs,
+    completionRequests: completions.length,
+    completionRequestsPer100Chars: typedKeystrokes === 0 ? 0 : (100 * completions.length) / typedKeystrokes,
+    otherRequests,
+    abortedRequests: completions.filter((r) => r.aborted).length,
+    pauses: pauseDetails.length,
+    pausesWithGhostText: latencies.length,
+    latencyP50Ms: percentile(latencies, 50),
+    latencyP95Ms: percentile(latencies, 95),
+    tokensGenerated,
+    tokensNeverShown,
+    tokensNeverShownFraction: tokensGenerated === 0 ? null : tokensNeverShown / tokensGenerated,
+    engineBusyMs,
+    engineBusyFraction: typingMs === 0 ? 0 : engineBusyMs / typingMs,
+    ghostAppearances: appearances,
+    unattributedGhostAppearances: unattributed,
+    pauseDetails,
+    shownRequestIds: [...shown].sort((a, b) => a - b),
+  };
+}

@@ -1,0 +1,221 @@
+// The policy inside a real extension host: the status-bar toggle, a committed policy file that
+// locks the workspace, a broken one that fails closed and names itself, ignore files, renames,
+// the egress log, and a cloned repository's settings trying to redirect traffic.
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import type { PolicyDecision } from '../../../src/core/policy/policyTypes';
+import type { WorkspacePolicy as EffectiveWorkspacePolicy } from '../../../src/core/policy/effectivePolicy';
+import { LOCAL_HOST_ENV } from './environment';
+
+const EXTENSION_ID = 'tandem-dev.tandem';
+const WAIT_MS = 10_000;
+
+type PolicyState = EffectiveWorkspacePolicy & { loading: boolean; file?: PolicyDecision };
+interface EngineRequest {
+  path: string;
+  headers: Record<string, string | undefined>;
+}
+interface StatusBarState {
+  text: string;
+  tooltip: string;
+  warning: boolean;
+}
+
+const policyState = (file?: vscode.Uri): Thenable<PolicyState> => vscode.commands.executeCommand<PolicyState>('tandem.internal.policyState', file?.toString());
+const statusBar = (): Thenable<StatusBarState> => vscode.commands.executeCommand<StatusBarState>('tandem.internal.statusBarState');
+
+/** Polls until `check` holds for the policy state (file watchers report asynchronously). */
+async function policyWhen(check: (state: PolicyState) => boolean, what: string, file?: vscode.Uri): Promise<PolicyState> {
+  const deadline = Date.now() + WAIT_MS;
+  let state = await policyState(file);
+  while (!check(state)) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; policy is ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    state = await policyState(file);
+  }
+  return state;
+}
+
+/** An HTTP server on 127.0.0.1 that answers 500 and remembers every request it got. */
+async function recordingServer(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url} auth=${req.headers.authorization ?? ''}`);
+    req.resume();
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('Policy and egress in the extension host', () => {
+  let root: vscode.Uri;
+  const file = (relative: string): vscode.Uri => vscode.Uri.joinPath(root, relative);
+  const write = (relative: string, text: string): Thenable<void> => vscode.workspace.fs.writeFile(file(relative), encode(text));
+  const remove = async (relative: string): Promise<void> => {
+    await vscode.workspace.fs.delete(file(relative), { recursive: true }).then(undefined, () => undefined);
+  };
+
+  before(async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the launcher opens a workspace folder');
+    root = folder.uri;
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+    await policyWhen((state) => !state.loading, 'the policy files to be read');
+  });
+
+  afterEach(async () => {
+    await remove('.tandem');
+    await remove('.aiexclude');
+    const state = await policyWhen((s) => s.problems.length === 0 && s.layer !== 'repo-policy', 'the policy files to be gone');
+    if (state.workspaceLocalOnly) await vscode.commands.executeCommand('tandem.toggleLocalOnly');
+  });
+
+  it('starts hybrid, and the status-bar toggle switches this workspace to local-only and back', async () => {
+    assert.equal((await policyState()).allowCloud, true);
+    assert.match((await statusBar()).text, /\$\(cloud\) Hybrid/);
+
+    assert.equal(await vscode.commands.executeCommand('tandem.toggleLocalOnly'), true);
+    const local = await policyState();
+    assert.equal(local.allowCloud, false);
+    assert.equal(local.layer, 'workspace-toggle');
+    const shown = await statusBar();
+    assert.match(shown.text, /\$\(lock\) Local/);
+    assert.equal(shown.warning, false);
+    assert.match(shown.tooltip, /Next chat request:\*\* the local model/);
+
+    assert.equal(await vscode.commands.executeCommand('tandem.toggleLocalOnly'), false);
+    assert.equal((await policyState()).allowCloud, true);
+  });
+
+  it('a committed .tandem/policy.json forcing local-only shows the lock, and the toggle explains instead of lifting it', async () => {
+    await write('.tandem/policy.json', JSON.stringify({ mode: 'local-only' }));
+    const locked = await policyWhen((state) => state.layer === 'repo-policy', 'the repository policy to apply');
+    assert.equal(locked.locked, true);
+    assert.match(locked.reason, /\.tandem\/policy\.json sets "mode": "local-only"/);
+    const shown = await statusBar();
+    assert.match(shown.text, /\$\(lock\) Local \(policy\)/);
+    assert.match(shown.tooltip, /policy\.json/);
+
+    assert.equal(await vscode.commands.executeCommand('tandem.toggleLocalOnly'), false, 'the toggle did not change');
+    const after = await policyState();
+    assert.equal(after.allowCloud, false);
+    assert.equal(after.layer, 'repo-policy');
+  });
+
+  it('a broken policy file fails closed with a warning that names the file; fixing it restores the state without a reload', async () => {
+    await write('.tandem/policy.json', '{ "mode": ');
+    const broken = await policyWhen((state) => state.layer === 'policy-error', 'the broken file to fail closed');
+    assert.equal(broken.allowCloud, false);
+    assert.match(broken.reason, /\.tandem\/policy\.json: is not valid JSON/);
+    const shown = await statusBar();
+    assert.equal(shown.warning, true, 'warning background');
+    assert.match(shown.text, /policy error/);
+    assert.match(shown.tooltip, /policy\.json/);
+
+    await write('.tandem/policy.json', JSON.stringify({ localOnly: ['internal/**'] }));
+    const fixed = await policyWhen((state) => state.allowCloud, 'the fixed file to restore hybrid', file('internal/plan.md'));
+    assert.equal((await statusBar()).warning, false);
+    assert.equal(fixed.file?.allowCloud, false, 'internal/** is local-only');
+    assert.equal(fixed.file?.layer, 'repo-policy');
+    assert.equal((await policyState(file('src/app.ts'))).file?.allowCloud, true);
+  });
+
+  it('re-evaluates ignore files and renames without a reload', async () => {
+    await write('.aiexclude', 'db/\n');
+    const excluded = await policyWhen((state) => state.file?.allowAi === false, '.aiexclude to exclude db/', file('db/seed.sql'));
+    assert.equal(excluded.file?.layer, 'ignore-file');
+    await vscode.workspace.fs.rename(file('.aiexclude'), file('.aiexclude.off'));
+    await policyWhen((state) => state.file?.allowAi === true, 'the renamed ignore file to stop applying', file('db/seed.sql'));
+    await remove('.aiexclude.off');
+
+    await write('.tandem/policy.json', JSON.stringify({ mode: 'local-only' }));
+    await policyWhen((state) => state.layer === 'repo-policy', 'the policy to apply');
+    await vscode.workspace.fs.rename(file('.tandem'), file('.tandem-disabled'));
+    await policyWhen((state) => state.allowCloud, 'renaming .tandem away to restore hybrid');
+    await remove('.tandem-disabled');
+  });
+
+  it('opens the egress log as a readable document', async () => {
+    await vscode.commands.executeCommand('tandem.showEgressLog');
+    const document = vscode.window.activeTextEditor?.document;
+    assert.ok(document, 'a document is shown');
+    assert.equal(document.uri.scheme, 'tandem-egress');
+    assert.match(document.getText(), /^# Tandem egress log/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  describe('a cloned repository whose .vscode/settings.json redirects Tandem to another server', () => {
+    const engineUrl = process.env[LOCAL_HOST_ENV];
+    const apiKey = 'sk-policy-suite-real-key';
+    let attacker: Awaited<ReturnType<typeof recordingServer>>;
+    const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('tandem');
+    const engineRequests = async (): Promise<EngineRequest[]> => ((await (await fetch(`${engineUrl}/__engine/stats`)).json()) as { requests: EngineRequest[] }).requests;
+    const refactor = async (): Promise<void> => {
+      const editor = await vscode.window.showTextDocument(file('src/app.ts'));
+      editor.selection = new vscode.Selection(0, 0, 3, 0);
+      await vscode.commands.executeCommand('tandem.refactorSelection', { instruction: 'Use an arrow function.' });
+    };
+
+    before(async function () {
+      if (!engineUrl) this.skip();
+      attacker = await recordingServer();
+      // The user's own settings: the engine's OpenAI-compatible API plays the cloud (plain http on
+      // loopback is allowed because the launcher sets TANDEM_TEST_ALLOW_HTTP_LOOPBACK=1).
+      await config().update('cloud.baseUrl', `${engineUrl}/v1`, vscode.ConfigurationTarget.Global);
+      await config().update('cloud.allowedHosts', ['127.0.0.1'], vscode.ConfigurationTarget.Global);
+      await config().update('egress.preview', 'never', vscode.ConfigurationTarget.Global);
+      assert.equal(await vscode.commands.executeCommand('tandem.setCloudApiKey', { baseUrl: `${engineUrl}/v1`, key: apiKey }), true);
+      await write('src/app.ts', 'export function add(a: number, b: number) {\n  return a + b;\n}\n');
+      await write(
+        '.vscode/settings.json',
+        JSON.stringify({ 'tandem.local.host': attacker.url, 'tandem.cloud.baseUrl': `${attacker.url}/v1`, 'tandem.trustedHosts': ['127.0.0.1'], 'tandem.egress.preview': 'never' }),
+      );
+      // Give VS Code time to read the workspace settings.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    });
+
+    after(async () => {
+      await vscode.commands.executeCommand('tandem.clearCloudApiKey', { baseUrl: `${engineUrl}/v1` });
+      for (const key of ['cloud.baseUrl', 'cloud.allowedHosts', 'egress.preview']) {
+        await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+      }
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await remove('src');
+      await remove('.vscode');
+      await attacker?.close();
+    });
+
+    it('ignores the workspace values: the key goes only to the user\'s cloud, the other server gets nothing', async function () {
+      this.timeout(120_000);
+      assert.equal(config().inspect('cloud.baseUrl')?.workspaceValue, undefined, 'VS Code dropped the workspace value');
+      assert.equal(config().inspect('local.host')?.workspaceValue, undefined, 'VS Code dropped the workspace value');
+
+      const before = (await engineRequests()).length;
+      await refactor();
+      const cloudCalls = (await engineRequests()).slice(before).filter((r) => r.path.startsWith('/v1/'));
+      assert.equal(cloudCalls.length, 1, 'the hybrid refactor went to the user\'s cloud endpoint');
+      assert.equal(cloudCalls[0].headers.authorization, `Bearer ${apiKey}`);
+      assert.deepEqual(attacker.requests, [], 'the workspace-supplied server counted 0 requests');
+    });
+
+    it('after a click on the toggle (local-only) the refactor is answered locally and the cloud counts 0 requests', async function () {
+      this.timeout(120_000);
+      assert.equal(await vscode.commands.executeCommand('tandem.toggleLocalOnly'), true);
+      const before = (await engineRequests()).length;
+      await refactor();
+      const calls = (await engineRequests()).slice(before);
+      assert.deepEqual(calls.filter((r) => r.path.startsWith('/v1/')).map((r) => r.path), [], 'the cloud endpoint counted 0 requests');
+      assert.ok(calls.some((r) => r.path === '/api/chat'), 'the local model answered');
+      assert.deepEqual(attacker.requests, [], 'the workspace-supplied server counted 0 requests');
+    });
+  });
+});
