@@ -20,8 +20,6 @@ export interface SegmentObservation {
   readonly startAt: number;
   readonly endAt: number;
   readonly keys: readonly KeyRecord[];
-  /** Engine busy time credited during the window (model released inside it). */
-  readonly engineBusyMs: number;
 }
 
 /** A request the engine received, with the answer text the client was sent. */
@@ -31,6 +29,8 @@ export interface ObservedRequest {
   readonly arrivedAt: number;
   readonly generatedTokens: number;
   readonly aborted: boolean;
+  /** When the model stopped working on it (engine log); undefined for requests that use no model. */
+  readonly stoppedAt?: number;
   /** When the first answer text reached the client; undefined when none did. */
   readonly firstTextAt?: number;
   /** Answer text the client received (all of it, or up to where it hung up). */
@@ -130,6 +130,24 @@ export function attributeGhostText(ghosts: readonly GhostRecord[], requests: rea
   return { shown, unattributed, appearances };
 }
 
+/**
+ * Time the model worked inside the windows. The engine runs one request at a time in arrival
+ * order, so a request holds the model from its arrival or the previous request's end, whichever
+ * is later, until it stopped; those spans are clipped to the windows.
+ */
+export function engineBusyInWindows(segments: readonly SegmentObservation[], requests: readonly ObservedRequest[]): number {
+  const spans = requests.filter((r) => r.stoppedAt !== undefined).sort((a, b) => (a.stoppedAt as number) - (b.stoppedAt as number));
+  let previousStop = -Infinity;
+  let busy = 0;
+  for (const r of spans) {
+    const stop = r.stoppedAt as number;
+    const start = Math.min(stop, Math.max(r.arrivedAt, previousStop));
+    previousStop = stop;
+    for (const s of segments) busy += Math.max(0, Math.min(stop, s.endAt) - Math.max(start, s.startAt));
+  }
+  return busy;
+}
+
 export function modeMetrics(segments: readonly SegmentObservation[], ghosts: readonly GhostRecord[], requests: readonly ObservedRequest[]): ModeMetrics {
   const windowRequests = requests.filter((r) => inWindow(r.arrivedAt, segments));
   const completions = windowRequests.filter((r) => r.path === COMPLETION_PATH);
@@ -146,7 +164,7 @@ export function modeMetrics(segments: readonly SegmentObservation[], ghosts: rea
   const latencies = pauseDetails.flatMap((p) => (p.latencyMs === null ? [] : [p.latencyMs]));
   const typedKeystrokes = segments.reduce((sum, s) => sum + s.keys.length, 0);
   const typingMs = segments.reduce((sum, s) => sum + (s.endAt - s.startAt), 0);
-  const engineBusyMs = segments.reduce((sum, s) => sum + s.engineBusyMs, 0);
+  const engineBusyMs = engineBusyInWindows(segments, requests);
   return {
     typedKeystrokes,
     typingMs,

@@ -22,7 +22,7 @@ export const DEFINITIONS = [
   'pauses with ghost text: pauses (the 0.6-1.2 s after each Enter, up to the next key) in which the ghost text changed to something visible (not only whitespace).',
   'latency last key -> ghost text: from the Enter keydown to that change, both stamped in the page (performance.timeOrigin + now(), keydown in capture phase, MutationObserver on the editor DOM); p50/p95 by nearest rank over the pauses that showed text.',
   'tokens generated but never shown: generated tokens (engine log) of completion requests whose answer never became visible ghost text, over all generated tokens of the requests in the windows. Each visible ghost-text change is credited to the latest request whose answer (copied by a pass-through proxy) had begun to arrive and contains the shown text.',
-  'engine busy while typing: time the model spent on requests released during the typing windows (engine busyMs) over the windows\' wall time. A window runs from the first keydown of a file to the end of the pause after its last Enter.',
+  'engine busy while typing: time the model worked inside the typing windows over the windows\' wall time. The engine runs one request at a time in arrival order, so each request holds the model from max(its arrival, the previous request\'s stop) to its stop (engine log), clipped to the windows. A window runs from the first keydown of a file to the end of the pause after its last Enter.',
 ];
 
 function percent(fraction: number | null): string {

@@ -60,20 +60,20 @@ describe('e2e speed benchmark: typing plan', () => {
   });
 });
 
-const segment = (keys: [number, string][], endAt: number, engineBusyMs = 0): SegmentObservation => ({
+const segment = (keys: [number, string][], endAt: number): SegmentObservation => ({
   startAt: keys[0][0],
   endAt,
   keys: keys.map(([at, key]) => ({ at, key })),
-  engineBusyMs,
 });
 
-const request = (id: number, arrivedAt: number, firstTextAt: number | undefined, answer: string, generatedTokens: number, path = '/api/generate'): ObservedRequest => ({
+const request = (id: number, arrivedAt: number, firstTextAt: number | undefined, answer: string, generatedTokens: number, path = '/api/generate', stoppedAt?: number): ObservedRequest => ({
   id,
   path,
   arrivedAt,
   generatedTokens,
   aborted: firstTextAt === undefined,
   ...(firstTextAt === undefined ? {} : { firstTextAt }),
+  ...(stoppedAt === undefined ? {} : { stoppedAt }),
   answer,
 });
 
@@ -120,14 +120,14 @@ describe('e2e speed benchmark: metrics', () => {
   });
 
   it('sums requests, tokens never shown and engine busy time over the typing windows only', () => {
-    const segments = [segment([[1000, 'x'], [1100, 'Enter']], 2000, 300), segment([[5000, 'y'], [5100, 'Enter']], 6000, 100)];
+    const segments = [segment([[1000, 'x'], [1100, 'Enter']], 2000), segment([[5000, 'y'], [5100, 'Enter']], 6000)];
     const requests = [
-      request(1, 500, 600, 'outside the windows', 50),
-      request(2, 1010, 1050, 'abc', 10),
-      request(3, 1105, 1200, 'shown text', 30),
-      request(4, 5010, undefined, '', 20),
+      request(1, 500, 600, 'outside the windows', 50, '/api/generate', 1100),
+      request(2, 1010, 1050, 'abc', 10, '/api/generate', 1150),
+      request(3, 1105, 1200, 'shown text', 30, '/api/generate', 1250),
+      request(4, 5010, undefined, '', 20, '/api/generate', 5040),
       request(5, 5020, 5030, 'whatever', 0, '/api/tags'),
-      request(6, 5105, 5300, 'second shown', 40),
+      request(6, 5105, 5300, 'second shown', 40, '/api/generate', 6500),
     ];
     const ghosts: GhostRecord[] = [{ at: 1250, text: 'shown text' }, { at: 5400, text: 'second shown' }];
     const m = modeMetrics(segments, ghosts, requests);
@@ -138,7 +138,9 @@ describe('e2e speed benchmark: metrics', () => {
     assert.equal(m.tokensGenerated, 100);
     assert.equal(m.tokensNeverShown, 30);
     assert.equal(m.tokensNeverShownFraction, 0.3);
-    assert.equal(m.engineBusyFraction, 400 / 2000);
+    // Serial model: 1000-1100 (request 1, clipped), 1100-1150, 1150-1250, 5010-5040, 5105-6000 (clipped).
+    assert.equal(m.engineBusyMs, 100 + 50 + 100 + 30 + 895);
+    assert.equal(m.engineBusyFraction, 1175 / 2000);
     assert.equal(m.pausesWithGhostText, 2);
     assert.equal(m.latencyP50Ms, 150);
     assert.deepEqual(m.shownRequestIds, [3, 6]);

@@ -109,6 +109,7 @@ function observedRequests(entries: RequestLogEntry[], proxy: RecordingProxy): Ob
       arrivedAt: entry.arrivedAt,
       generatedTokens: entry.generatedTokens ?? 0,
       aborted: entry.aborted === true,
+      ...(entry.stoppedAt !== undefined ? { stoppedAt: entry.stoppedAt } : {}),
       ...(answer?.firstTextAt !== undefined ? { firstTextAt: answer.firstTextAt } : {}),
       answer: answer?.text ?? '',
     };
@@ -178,7 +179,6 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       await waitUntil(() => proxy.inFlight === 0, DRAIN_WAIT_MS);
       await probe.alignClocks();
       await probe.recordKeys(true);
-      const busyBefore = engine.stats().busyMs;
       let target = Date.now();
       for (const keystroke of file.plan.keystrokes) {
         target += keystroke.delayMs;
@@ -189,14 +189,13 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       }
       await sleep(Math.max(0, target + file.plan.trailingPauseMs - Date.now()));
       const endAt = await probe.now();
-      const engineBusyMs = engine.stats().busyMs - busyBefore;
       await probe.recordKeys(false);
       const { keys } = await probe.take();
       await workbench.save();
       const saved = fs.readFileSync(path.join(workspace, file.relativePath), 'utf8');
       const firstDifference = firstDifferenceOf(file.expectedContent, saved);
       const startAt = keys[0]?.at ?? endAt;
-      segments.push({ file: file.relativePath, startAt, endAt, keys, engineBusyMs, typedAsPlanned: firstDifference === undefined, ...(firstDifference ? { firstDifference } : {}), meanKeyGapMs: meanKeyGap(keys) });
+      segments.push({ file: file.relativePath, startAt, endAt, keys, typedAsPlanned: firstDifference === undefined, ...(firstDifference ? { firstDifference } : {}), meanKeyGapMs: meanKeyGap(keys) });
       log(`${extension.label}: typed ${keys.length} keys into ${file.relativePath} in ${((endAt - startAt) / 1000).toFixed(1)} s${firstDifference ? ` (differs from plan at line ${firstDifference.line})` : ''}`);
     }
     const { ghosts } = await probe.take();

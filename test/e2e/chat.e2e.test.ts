@@ -18,7 +18,7 @@ const BODY = '  let total = 0;\n  for (const v of values) total += v;\n  return 
 const TAIL = '}\n';
 
 /** The chat page: VS Code nests a webview in two iframes (the webview host, then the active frame). */
-async function chatFrame(page: Page, timeoutMs = 30_000): Promise<Frame> {
+async function chatFrame(page: Page, timeoutMs = 90_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import { UsageStore, USAGE_FILE } from '../../../src/core/usage/store';
+import { LazyUsageLedger } from '../../../src/vscode/usage/lazyLedger';
 import { RetentionTracker } from '../../../src/vscode/usage/retentionTracker';
 import { StorageFolderFiles } from '../../../src/vscode/usage/storageFiles';
 import type { UsageSnapshot } from '../../../src/vscode/usage/usageCommands';
+import { UsagePricingReader } from '../../../src/vscode/usage/usagePricing';
+import { UsageRecorder } from '../../../src/vscode/usage/usageRecorder';
 import { LOCAL_HOST_ENV } from './environment';
 
 const EXTENSION_ID = 'tandem-dev.tandem';
@@ -124,6 +127,47 @@ describe('Usage ledger in the extension host', () => {
     await editor.edit((b) => b.replace(new vscode.Range(1, 14, 1, 15), '42'));
     assert.equal(document.getText(), '// note\nconst x = foo(42);\n');
     assert.deepEqual(await checked, ['s1', 5, '// note\nconst x = foo(42);\n']);
+  });
+
+  it('maps completion events and chat records to the ledger: outcomes, errors, routes, reasons', async () => {
+    const folder = await tempFolder();
+    const log = vscode.window.createOutputChannel('Tandem usage test', { log: true });
+    const ledger = new LazyUsageLedger(new UsageStore({ files: new StorageFolderFiles(folder.uri), clock: Date, timers: { setTimeout, clearTimeout }, log }), log);
+    const recorder = new UsageRecorder({ ledger, pricing: new UsagePricingReader(() => 'gpt-4.1', log), workspaceId: () => 'ws', completionModel: () => 'fim-model' });
+    try {
+      const finished = { type: 'requestFinished', documentUri: 'file:///a.ts', latencyMs: 120, firstChunkMs: 40, generatedTokens: 7, promptTokens: 300, error: undefined } as const;
+      recorder.completionEvent({ ...finished, requestId: 1, outcome: 'completed', engineMs: 100 });
+      recorder.completionEvent({ ...finished, requestId: 2, outcome: 'superseded', engineMs: undefined });
+      recorder.completionEvent({ ...finished, requestId: 3, outcome: 'timeout', engineMs: undefined });
+      recorder.completionEvent({ ...finished, requestId: 4, outcome: 'failed', engineMs: undefined });
+      recorder.completionEvent({ type: 'suggestionShown', suggestionId: 's', documentUri: 'file:///a.ts', source: 'model', requestId: 1, latencyMs: 130, characters: 12 });
+      recorder.completionEvent({ type: 'suggestionAccepted', suggestionId: 's', documentUri: 'file:///a.ts', source: 'model', requestId: 1, characters: 12 });
+      const chat = { route: { model: 'gpt-4.1', where: 'cloud', why: 'hybrid mode' }, usage: { promptTokens: 500, completionTokens: 90, estimated: false }, latencyMs: 2_000, firstTextMs: 300, retries: 0 } as const;
+      recorder.chatUsage({ ...chat, command: 'explain', outcome: 'answered' }, 'policy');
+      recorder.chatUsage({ ...chat, command: 'fix', outcome: 'failed' }, 'policy');
+      recorder.chatUsage({ ...chat, command: 'refactor', route: { model: 'local-chat', where: 'local', why: 'fallback: cloud failed' }, outcome: 'interrupted' }, 'fallback');
+
+      const today = (await ledger.open()).todayTotals({ workspace: 'ws' }).byBackend;
+      const fim = today.get('local:fim-model');
+      assert.ok(fim);
+      assert.deepEqual(
+        { requests: fim.counters.requests, cancelled: fim.counters.cancelled, errors: fim.counters.errors, shown: fim.counters.shown, accepted: fim.counters.accepted, acceptedChars: fim.counters.acceptedChars },
+        { requests: 3, cancelled: 2, errors: 2, shown: 1, accepted: 1, acceptedChars: 12 },
+      );
+      // Only the completed request has the server's counts; only it has a total time.
+      assert.deepEqual([fim.counters.promptTokens, fim.counters.estimatedPromptTokens, fim.total.count, fim.ttft.count], [900, 600, 1, 3]);
+      const cloud = today.get('cloud:gpt-4.1');
+      assert.deepEqual([cloud?.counters.requests, cloud?.counters.errors, cloud?.counters.chat.policy, cloud?.counters.refactor.policy, cloud?.tokens], [1, 1, 1, 0, 590]);
+      const local = today.get('local:local-chat');
+      assert.deepEqual([local?.counters.requests, local?.counters.errors, local?.counters.refactor.fallback, local?.total.count], [1, 1, 1, 0]);
+    } finally {
+      recorder.dispose();
+      // Written before the folder goes, so the final write on dispose has nothing left to do.
+      await ledger.flush();
+      ledger.dispose();
+      log.dispose();
+      await folder.remove();
+    }
   });
 
   it('opens the dashboard as a webview tab', async () => {
