@@ -19,12 +19,19 @@ export interface TypingSession {
   readonly end: number;
 }
 
-/** Seeded human rhythm: keys 60–150 ms apart, a 0.5–1.5 s pause after each line end. */
+/**
+ * Seeded human rhythm: keys 60–150 ms apart, a 0.5–1.5 s pause after each line end. Half the time
+ * a person keeps typing 1–4 characters of a right suggestion before pressing Tab.
+ */
 export class HumanRhythm {
   constructor(private readonly random: () => number) {}
 
   gapBefore(previous: string | undefined): number {
     return previous === '\n' ? 500 + 1000 * this.random() : 60 + 90 * this.random();
+  }
+
+  charactersTypedBeforeTab(): number {
+    return this.random() < 0.5 ? 0 : 1 + Math.floor(4 * this.random());
   }
 }
 
@@ -140,13 +147,18 @@ export async function replay(session: TypingSession, scheduler: ReplayScheduler,
     );
   };
 
+  let throughLeft: number | undefined;
   for (let step = 0; step < MAX_STEPS && typed < region.length; step++) {
     await sleep(rhythm.gapBefore(typed > 0 ? region[typed - 1] : undefined));
     const shown = current?.shown;
-    if (shown && region.startsWith(shown.text, typed)) {
+    const right = shown !== undefined && region.startsWith(shown.text, typed);
+    if (!right) throughLeft = undefined;
+    else throughLeft ??= Math.min(rhythm.charactersTypedBeforeTab(), shown.text.length - 1);
+    if (right && throughLeft === 0) {
       scheduler.accept(shown);
       const record = log.shown.findLast((s) => s.keystroke === current!.keystroke);
       if (record) (record as { accepted: boolean }).accepted = true;
+      throughLeft = undefined;
       typed += shown.text.length;
       log.acceptedChars += shown.text.length;
       log.keystrokes.push({ at: Date.now(), typingThrough: false, accepted: true });
@@ -154,6 +166,7 @@ export async function replay(session: TypingSession, scheduler: ReplayScheduler,
       continue;
     }
     const typingThrough = shown !== undefined && shown.text.length > 1 && shown.text[0] === region[typed];
+    if (right) throughLeft!--;
     typed++;
     log.typedChars++;
     log.keystrokes.push({ at: Date.now(), typingThrough, accepted: false });

@@ -42,7 +42,21 @@ export interface PauseResult {
   readonly durationMs: number;
   /** Last key → first ghost text in the pause; null when none appeared. */
   readonly latencyMs: number | null;
+  readonly ghostAt?: number;
   readonly ghostText?: string;
+  /** The request whose answer that ghost text was (see attributeGhostText). */
+  readonly sourceRequestId?: number;
+  /** Where the latency went, when the answer came from a request sent after the Enter. */
+  readonly breakdown?: LatencyBreakdown;
+}
+
+export interface LatencyBreakdown {
+  /** Enter → the request reached the engine: VS Code's and the extension's debounce, extension-host work, HTTP. */
+  readonly enterToRequestMs: number;
+  /** Request → first answer text left the engine: queueing, prompt evaluation, first token. */
+  readonly requestToFirstTextMs: number;
+  /** First answer text → ghost text on screen: the rest of the answer, post-processing, rendering. */
+  readonly firstTextToScreenMs: number;
 }
 
 export interface ModeMetrics {
@@ -65,6 +79,10 @@ export interface ModeMetrics {
   /** Ghost-text appearances, and how many of them no request's answer explains. */
   readonly ghostAppearances: number;
   readonly unattributedGhostAppearances: number;
+  /** p50 of each part, over the pauses whose ghost text answered a request sent after their Enter. */
+  readonly latencyBreakdownP50: LatencyBreakdown | null;
+  /** Pauses whose ghost text came from an answer requested before their Enter (cache, typing through). */
+  readonly pausesServedFromEarlierAnswers: number;
   readonly pauseDetails: readonly PauseResult[];
   readonly shownRequestIds: readonly number[];
 }
@@ -101,7 +119,7 @@ export function pauseResults(segment: SegmentObservation, ghosts: readonly Ghost
     if (key.key !== 'Enter') return;
     const end = i + 1 < keys.length ? keys[i + 1].at : segment.endAt;
     const shown = ghosts.find((g) => g.at > key.at && g.at < end && squeezed(g.text) !== '');
-    results.push({ enterAt: key.at, durationMs: end - key.at, latencyMs: shown ? shown.at - key.at : null, ...(shown ? { ghostText: shown.text } : {}) });
+    results.push({ enterAt: key.at, durationMs: end - key.at, latencyMs: shown ? shown.at - key.at : null, ...(shown ? { ghostAt: shown.at, ghostText: shown.text } : {}) });
   });
   return results;
 }
@@ -111,8 +129,12 @@ export function pauseResults(segment: SegmentObservation, ghosts: readonly Ghost
  * latest completion request whose answer had started to arrive by then and contains the shown text
  * (shown text may be cut to a line, or shortened by typing through it, never changed otherwise).
  */
-export function attributeGhostText(ghosts: readonly GhostRecord[], requests: readonly ObservedRequest[]): { shown: Set<number>; unattributed: number; appearances: number } {
+export function attributeGhostText(
+  ghosts: readonly GhostRecord[],
+  requests: readonly ObservedRequest[],
+): { shown: Set<number>; sourceByGhostAt: Map<number, number>; unattributed: number; appearances: number } {
   const shown = new Set<number>();
+  const sourceByGhostAt = new Map<number, number>();
   let unattributed = 0;
   let appearances = 0;
   const answers = requests
@@ -124,10 +146,12 @@ export function attributeGhostText(ghosts: readonly GhostRecord[], requests: rea
     if (text === '') continue;
     appearances++;
     const source = answers.find((a) => a.firstTextAt <= ghost.at + CLOCK_TOLERANCE_MS && a.text.includes(text));
-    if (source) shown.add(source.id);
-    else unattributed++;
+    if (source) {
+      shown.add(source.id);
+      sourceByGhostAt.set(ghost.at, source.id);
+    } else unattributed++;
   }
-  return { shown, unattributed, appearances };
+  return { shown, sourceByGhostAt, unattributed, appearances };
 }
 
 /**
@@ -148,6 +172,16 @@ export function engineBusyInWindows(segments: readonly SegmentObservation[], req
   return busy;
 }
 
+function withSource(pause: PauseResult, source: ObservedRequest | undefined): PauseResult {
+  if (!source || pause.ghostAt === undefined) return pause;
+  if (source.arrivedAt < pause.enterAt || source.firstTextAt === undefined) return { ...pause, sourceRequestId: source.id };
+  return {
+    ...pause,
+    sourceRequestId: source.id,
+    breakdown: { enterToRequestMs: source.arrivedAt - pause.enterAt, requestToFirstTextMs: source.firstTextAt - source.arrivedAt, firstTextToScreenMs: pause.ghostAt - source.firstTextAt },
+  };
+}
+
 export function modeMetrics(segments: readonly SegmentObservation[], ghosts: readonly GhostRecord[], requests: readonly ObservedRequest[]): ModeMetrics {
   const windowRequests = requests.filter((r) => inWindow(r.arrivedAt, segments));
   const completions = windowRequests.filter((r) => r.path === COMPLETION_PATH);
@@ -156,11 +190,14 @@ export function modeMetrics(segments: readonly SegmentObservation[], ghosts: rea
 
   const windowGhosts = ghosts.filter((g) => inWindow(g.at, segments));
   // Answers to requests from before a window may still be shown in it (cache), so all requests are candidates.
-  const { shown, unattributed, appearances } = attributeGhostText(windowGhosts, requests);
+  const { shown, sourceByGhostAt, unattributed, appearances } = attributeGhostText(windowGhosts, requests);
   const tokensGenerated = completions.reduce((sum, r) => sum + r.generatedTokens, 0);
   const tokensNeverShown = completions.filter((r) => !shown.has(r.id)).reduce((sum, r) => sum + r.generatedTokens, 0);
 
-  const pauseDetails = segments.flatMap((s) => pauseResults(s, ghosts));
+  const requestById = new Map(requests.map((r) => [r.id, r]));
+  const pauseDetails = segments.flatMap((s) => pauseResults(s, ghosts)).map((pause) => withSource(pause, pause.ghostAt === undefined ? undefined : requestById.get(sourceByGhostAt.get(pause.ghostAt) ?? -1)));
+  const breakdowns = pauseDetails.flatMap((p) => (p.breakdown ? [p.breakdown] : []));
+  const p50 = (part: keyof LatencyBreakdown): number => percentile(breakdowns.map((b) => b[part]), 50) as number;
   const latencies = pauseDetails.flatMap((p) => (p.latencyMs === null ? [] : [p.latencyMs]));
   const typedKeystrokes = segments.reduce((sum, s) => sum + s.keys.length, 0);
   const typingMs = segments.reduce((sum, s) => sum + (s.endAt - s.startAt), 0);
@@ -183,6 +220,8 @@ export function modeMetrics(segments: readonly SegmentObservation[], ghosts: rea
     engineBusyFraction: typingMs === 0 ? 0 : engineBusyMs / typingMs,
     ghostAppearances: appearances,
     unattributedGhostAppearances: unattributed,
+    latencyBreakdownP50: breakdowns.length === 0 ? null : { enterToRequestMs: p50('enterToRequestMs'), requestToFirstTextMs: p50('requestToFirstTextMs'), firstTextToScreenMs: p50('firstTextToScreenMs') },
+    pausesServedFromEarlierAnswers: pauseDetails.filter((p) => p.sourceRequestId !== undefined && p.breakdown === undefined).length,
     pauseDetails,
     shownRequestIds: [...shown].sort((a, b) => a - b),
   };

@@ -49,6 +49,17 @@ export function tableFor(rows: readonly ReportRow[]): string {
   return lines.join('\n');
 }
 
+/** Where the latency of each extension went, and how many pauses needed no new request. */
+export function breakdownLines(rows: readonly ReportRow[]): string {
+  return rows
+    .map(({ extensionLabel, metrics: m }) => {
+      const b = m.latencyBreakdownP50;
+      const parts = b ? `Enter → request at engine ${ms(b.enterToRequestMs)} ms, → first answer text ${ms(b.requestToFirstTextMs)} ms, → on screen ${ms(b.firstTextToScreenMs)} ms (p50 of each)` : 'no pause answered by a new request';
+      return `  ${extensionLabel}: ${parts}; ${m.pausesServedFromEarlierAnswers} pauses shown from an earlier answer; ${m.abortedRequests} requests cancelled`;
+    })
+    .join('\n');
+}
+
 function ratio(numerator: number | null, denominator: number | null): string {
   if (numerator === null || denominator === null || denominator === 0) return 'n/a';
   return `${(numerator / denominator).toFixed(1)}x`;

@@ -144,6 +144,13 @@ describe('e2e speed benchmark: metrics', () => {
     assert.equal(m.pausesWithGhostText, 2);
     assert.equal(m.latencyP50Ms, 150);
     assert.deepEqual(m.shownRequestIds, [3, 6]);
+    // Pause 1: Enter 1100, request 3 at 1105, first text 1200, shown 1250; pause 2: 5100, 5105, 5300, 5400.
+    assert.deepEqual(m.pauseDetails.map((p) => p.breakdown), [
+      { enterToRequestMs: 5, requestToFirstTextMs: 95, firstTextToScreenMs: 50 },
+      { enterToRequestMs: 5, requestToFirstTextMs: 195, firstTextToScreenMs: 100 },
+    ]);
+    assert.deepEqual(m.latencyBreakdownP50, { enterToRequestMs: 5, requestToFirstTextMs: 95, firstTextToScreenMs: 50 });
+    assert.equal(m.pausesServedFromEarlierAnswers, 0);
   });
 });
 

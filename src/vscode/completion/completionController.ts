@@ -54,10 +54,21 @@ interface EngineSlot {
   readonly backend: OllamaBackend;
   readonly formats: ModelFormats;
   ready: Promise<CompletionEngine | undefined> | undefined;
+  /** After a failed build: when the next request may try again. */
+  retryAt: number | undefined;
   engine: CompletionEngine | undefined;
   format: FimFormat | undefined;
+  /** The format came from the model's name because the server did not answer `/api/show`. */
+  provisional: boolean;
+  refreshing: boolean;
   subscription: Subscription | undefined;
 }
+
+/** Limit for `/api/show` and warm-up calls, which run outside any one request. */
+const MODEL_CALL_TIMEOUT_MS = 10_000;
+const WARM_UP_TIMEOUT_MS = 60_000;
+/** A missing model or an unanswered `/api/show` is asked about again at most this often. */
+const RETRY_BUILD_MS = 10_000;
 
 
 /**
@@ -101,19 +112,21 @@ export class CompletionController implements vscode.Disposable {
   }
 
   /** The engine for the configured model, once its format is known; undefined when it cannot serve. */
-  engine(signal: AbortSignal): Promise<CompletionEngine | undefined> {
+  engine(): Promise<CompletionEngine | undefined> {
     const slot = this.currentSlot();
-    slot.ready ??= this.build(slot, signal);
+    if (!slot.ready || (slot.retryAt !== undefined && this.clock.now() >= slot.retryAt)) {
+      slot.retryAt = undefined;
+      slot.ready = this.build(slot);
+    }
     return slot.ready;
   }
 
   /** Loads the model in the background so the first suggestion does not pay for it. */
   async warmUp(): Promise<void> {
     const slot = this.currentSlot();
-    const signal = AbortSignal.timeout(60_000);
     try {
-      if (!(await this.engine(signal))) return;
-      await slot.backend.warmUp(slot.model, signal);
+      if (!(await this.engine())) return;
+      await slot.backend.warmUp(slot.model, AbortSignal.timeout(WARM_UP_TIMEOUT_MS));
       this.deps.status.engineOnline();
     } catch (error) {
       this.engineProblem(error, slot.model);
@@ -188,7 +201,7 @@ export class CompletionController implements vscode.Disposable {
     if (this.slot?.key !== key) {
       this.resetSlot();
       const backend = new OllamaBackend(localHost);
-      this.slot = { key, model: completionModel, backend, formats: new ModelFormats(backend), ready: undefined, engine: undefined, format: undefined, subscription: undefined };
+      this.slot = { key, model: completionModel, backend, formats: new ModelFormats(backend), ready: undefined, retryAt: undefined, engine: undefined, format: undefined, provisional: false, refreshing: false, subscription: undefined };
     }
     return this.slot;
   }
@@ -200,9 +213,9 @@ export class CompletionController implements vscode.Disposable {
     this.slot = undefined;
   }
 
-  private async build(slot: EngineSlot, signal: AbortSignal): Promise<CompletionEngine | undefined> {
+  private async build(slot: EngineSlot): Promise<CompletionEngine | undefined> {
     try {
-      const format = await slot.formats.format(slot.model, this.tuning.template, signal);
+      const { format, fromShow } = await slot.formats.format(slot.model, this.tuning.template, AbortSignal.timeout(MODEL_CALL_TIMEOUT_MS));
       if (this.slot !== slot) return undefined;
       const engine = new CompletionEngine(
         { model: slot.backend, clock: this.clock, isAllowedAsContext: this.deps.isAllowedAsContext, snippets: this.snippets },
@@ -210,14 +223,32 @@ export class CompletionController implements vscode.Disposable {
       );
       slot.engine = engine;
       slot.format = format;
-      slot.subscription = engine.onEvent((event) => this.onEngineEvent(event, slot.model));
+      slot.provisional = !fromShow && !this.tuning.template;
+      slot.subscription = engine.onEvent((event) => this.onEngineEvent(event, slot));
       this.deps.log.info(`[Completion] ${slot.model}: ${format.mode === 'suffix' ? "Ollama's own FIM template (suffix)" : `${format.family} template, raw`}, ${format.layout}`);
       return engine;
     } catch (error) {
-      // Not remembered: the next request asks again (the model may have been pulled, the server started).
-      if (this.slot === slot && !(error instanceof UnsupportedFimModelError)) slot.ready = undefined;
+      // Asked again a little later: the model may have been pulled, or the server started.
+      if (!(error instanceof UnsupportedFimModelError)) slot.retryAt = this.clock.now() + RETRY_BUILD_MS;
       this.engineProblem(error, slot.model);
       return undefined;
+    }
+  }
+
+  /** Replaces a format guessed from the model's name with the one `/api/show` gives, once the server answers. */
+  private async refreshFormat(slot: EngineSlot): Promise<void> {
+    if (!slot.provisional || slot.refreshing) return;
+    slot.refreshing = true;
+    try {
+      const { format, fromShow } = await slot.formats.format(slot.model, undefined, AbortSignal.timeout(MODEL_CALL_TIMEOUT_MS));
+      if (!fromShow || this.slot !== slot || !slot.engine) return;
+      slot.provisional = false;
+      slot.format = format;
+      slot.engine.updateSettings({ ...this.engineSettings(), model: slot.model, format });
+    } catch (error) {
+      this.engineProblem(error, slot.model);
+    } finally {
+      slot.refreshing = false;
     }
   }
 
@@ -233,7 +264,8 @@ export class CompletionController implements vscode.Disposable {
     if (slot.engine && slot.format) slot.engine.updateSettings({ ...this.engineSettings(), model: slot.model, format: slot.format });
   }
 
-  private onEngineEvent(event: CompletionEvent, model: string): void {
+  private onEngineEvent(event: CompletionEvent, slot: EngineSlot): void {
+    const model = slot.model;
     this.deps.usage?.completionEvent(event);
     switch (event.type) {
       case 'requestStarted':
@@ -241,7 +273,10 @@ export class CompletionController implements vscode.Disposable {
         return;
       case 'requestFinished': {
         this.deps.status.requestFinished();
-        if (event.outcome === 'completed' || event.outcome === 'enough') this.deps.status.engineAnswered(event.latencyMs);
+        if (event.outcome === 'completed' || event.outcome === 'enough') {
+          this.deps.status.engineAnswered(event.latencyMs);
+          void this.refreshFormat(slot);
+        }
         if (event.outcome === 'failed' && !(event.error instanceof EndpointUnreachableError)) this.engineProblem(event.error, model);
         return;
       }
@@ -252,6 +287,7 @@ export class CompletionController implements vscode.Disposable {
       case 'engineUp':
         this.deps.log.info('[Completion] the local engine answers again');
         this.deps.status.engineOnline();
+        void this.refreshFormat(slot);
         return;
       default:
         return;

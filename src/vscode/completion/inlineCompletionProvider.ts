@@ -37,7 +37,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       grace = setTimeout(() => abort.abort(), CANCEL_GRACE_MS);
     });
     try {
-      const engine = await this.controller.engine(abort.signal);
+      const engine = await this.controller.engine();
       if (!engine || token.isCancellationRequested) return undefined;
       const suggestion = await engine.complete({ document: new EditorCompletionDocument(document), position, trigger: explicit ? 'explicit' : 'automatic' }, abort.signal);
       if (!suggestion || token.isCancellationRequested) return undefined;

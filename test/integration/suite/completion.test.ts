@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { CompletionEvent } from '../../../src/core/completion/engine';
 import type { ContextFile } from '../../../src/core/completion/ports';
 import { CompletionController, type CompletionStatusView } from '../../../src/vscode/completion/completionController';
 import { COMPLETION_ACCEPTED_COMMAND, TandemInlineCompletionProvider } from '../../../src/vscode/completion/inlineCompletionProvider';
@@ -46,10 +47,14 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
   let status: RecordedStatus;
   let log: vscode.LogOutputChannel;
   const excluded: string[] = [];
+  const events: CompletionEvent[] = [];
+  const timeoutSetting = vscode.workspace.getConfiguration('tandem').inspect<number>('completion.timeoutMs')?.globalValue;
 
   before(async () => {
     assert.ok(host, `${LOCAL_HOST_ENV} is set by the launcher`);
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+    // A loaded CI machine can be slow; the time limit is not what this suite is about.
+    await vscode.workspace.getConfiguration('tandem').update('completion.timeoutMs', 30_000, vscode.ConfigurationTarget.Global);
     log = vscode.window.createOutputChannel('Tandem completion test', { log: true });
     status = new RecordedStatus();
     controller = new CompletionController({
@@ -57,13 +62,17 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
       status,
       log,
       isAllowedAsContext: (file: ContextFile) => !excluded.some((name) => file.relativePath.endsWith(name)),
+      usage: { completionEvent: (event) => events.push(event), trackRetention: () => undefined },
     });
     provider = new TandemInlineCompletionProvider(controller, log);
   });
-  after(() => {
+  after(async () => {
     controller?.dispose();
     log?.dispose();
+    await vscode.workspace.getConfiguration('tandem').update('completion.timeoutMs', timeoutSetting, vscode.ConfigurationTarget.Global);
   });
+  /** What the engine did, for failure messages. */
+  const trace = () => JSON.stringify(events.map((e) => (e.type === 'requestFinished' ? `${e.type} ${e.outcome} ${e.latencyMs} ms ${String(e.error ?? '')}` : e.type)));
 
   const ask = async (document: vscode.TextDocument, position: vscode.Position, context = invoke) => {
     const cancellation = new vscode.CancellationTokenSource();
@@ -80,7 +89,7 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
     const position = document.lineAt(document.lineCount - 1).range.end;
     const before = await completionRequests(host!);
     const [item] = await ask(document, position);
-    assert.ok(item, 'a suggestion');
+    assert.ok(item, `a suggestion; engine events: ${trace()}`);
     assert.equal(typeof item.insertText, 'string');
     assert.ok((item.insertText as string).trim().length > 0);
     assert.ok(item.range?.start.isEqual(position));
@@ -94,7 +103,7 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
     const document = await vscode.workspace.openTextDocument({ language: 'typescript', content: `${SOURCE}b.x - a.x;\n  const dy = ` });
     const position = document.lineAt(document.lineCount - 1).range.end;
     const [shown] = await ask(document, position);
-    assert.ok(shown, 'a suggestion');
+    assert.ok(shown, `a suggestion; engine events: ${trace()}`);
     const text = shown.insertText as string;
     const requests = await completionRequests(host!);
     const edit = new vscode.WorkspaceEdit();

@@ -1,0 +1,94 @@
+// What a person sees with the completion engine in real VS Code (code-server + Chromium): typing in
+// a TypeScript file, ghost text from the loopback llama.cpp engine, typing its first characters
+// (it stays, and the engine gets no new request), Tab for the rest, save.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEngine, type Engine } from '../engine/server';
+import { withWorkbench } from './harness';
+
+const STATUS_ITEM = 'tandem-dev.tandem.tandem.status';
+const FILE = 'src/geometry.ts';
+/** The file is PREFIX + SUFFIX; typing starts between them, on the empty line 6. */
+const PREFIX = 'export interface Point {\n  x: number;\n  y: number;\n}\n\n';
+const SUFFIX = '\nexport const origin: Point = { x: 0, y: 0 };\n';
+const CURSOR_LINE = 6;
+const TYPED = 'export function norm(p: Point): number { return ';
+/** Characters of the ghost text typed by hand before Tab. */
+const TYPED_THROUGH = 2;
+
+/** Completion requests (with a prompt) the engine has received. */
+function completionRequests(engine: Engine): number {
+  return engine.requests().filter((entry) => entry.path === '/api/generate' && entry.body && !entry.body.includes('"prompt":""')).length;
+}
+
+/** Same text up to whitespace: the editor renders tabs and spaces its own way. */
+function squeezed(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+async function fileContentOnce(file: string, accept: (content: string) => boolean): Promise<string> {
+  let content = fs.readFileSync(file, 'utf8');
+  for (let attempt = 0; attempt < 50 && !accept(content); attempt++) {
+    await sleep(100);
+    content = fs.readFileSync(file, 'utf8');
+  }
+  return content;
+}
+
+let engine: Engine;
+let started: number;
+const lap = (step: string) => console.log(`[e2e] ${((Date.now() - started) / 1000).toFixed(1)}s ${step}`);
+
+before(async () => {
+  started = Date.now();
+  engine = await startEngine();
+});
+
+after(() => engine?.stop());
+
+test('ghost text from the completion engine stays while its first characters are typed (no new request), and Tab accepts the rest', { timeout: 240_000 }, async (t) => {
+  await withWorkbench(
+    {
+      files: { [FILE]: PREFIX + SUFFIX },
+      settings: {
+        'tandem.local.host': engine.url,
+        'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+        'editor.suggestOnTriggerCharacters': false,
+        'editor.autoClosingBrackets': 'never',
+      },
+      signal: t.signal,
+    },
+    async ({ workbench, workspace }) => {
+      await workbench.statusItem(STATUS_ITEM).waitFor();
+      await workbench.openFile(FILE);
+      await workbench.goToLine(CURSOR_LINE);
+      lap('file open');
+      await workbench.type(TYPED);
+      const ghost = await workbench.ghostText(60_000);
+      lap(`ghost text shown: ${JSON.stringify(ghost)}`);
+      assert.ok(ghost.trim().length > TYPED_THROUGH, `ghost text ${JSON.stringify(ghost)}`);
+      // Let the last request settle, so any request counted after this point is a new one.
+      await sleep(1500);
+      const settled = await workbench.ghostText();
+      const requests = completionRequests(engine);
+
+      const typedThrough = settled.slice(0, TYPED_THROUGH);
+      await workbench.type(typedThrough);
+      await sleep(1500);
+      const rest = await workbench.ghostText(5_000);
+      lap(`typed ${JSON.stringify(typedThrough)}; ghost text now ${JSON.stringify(rest)}`);
+      assert.equal(squeezed(rest), squeezed(settled.slice(TYPED_THROUGH)), 'the rest of the suggestion stays');
+      assert.equal(completionRequests(engine), requests, 'typing through the suggestion made no engine request');
+
+      await workbench.acceptGhostText();
+      await workbench.save();
+      const expected = squeezed(PREFIX + TYPED + settled + SUFFIX);
+      const saved = await fileContentOnce(path.join(workspace, FILE), (content) => squeezed(content) === expected);
+      lap('accepted and saved');
+      assert.equal(squeezed(saved), expected);
+    },
+  );
+});
