@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Frame, Page } from 'playwright-core';
 import { startEngine, type Engine } from '../engine/server';
-import { PeakMemorySampler, withWorkbench } from './harness';
+import { withWorkbench } from './harness';
 
 const STATUS_ITEM = 'tandem-dev.tandem.tandem.status';
 const CHAT_MODEL = 'qwen2.5-coder:7b';
@@ -40,7 +40,6 @@ async function fileOnceChanged(file: string, before: string): Promise<string> {
 }
 
 let engine: Engine;
-let memory: PeakMemorySampler;
 let started: number;
 
 function lap(step: string): void {
@@ -49,14 +48,15 @@ function lap(step: string): void {
 
 before(async () => {
   started = Date.now();
-  //memory = new PeakMemorySampler();
   engine = await startEngine({ models: { 'qwen2.5-coder:1.5b-base': '1m', [CHAT_MODEL]: '1m' } });
   lap('engine started');
 });
 
 after(async () => {
   await engine?.stop();
-  console.log(`[e2e] chat scenario: ${((Date.now() - started) / 1000).toFixed(1)}s, peak memory ${memory?.stop()} MB`);
+  // No PeakMemorySampler here: its synchronous /proc walk (~200 ms per sample on a loaded machine)
+  // stalls this process's event loop, and with it the engine's token stream (measured: 2.7 s vs 158 s).
+  console.log(`[e2e] chat scenario: ${((Date.now() - started) / 1000).toFixed(1)}s`);
 });
 
 test('Open Chat from the palette answers a question streamed and labelled with its model; Refactor Selection shows the diff and Apply changes the file', { timeout: 600_000 }, async (t) => {
@@ -92,7 +92,8 @@ test('Open Chat from the palette answers a question streamed and labelled with i
           throw new Error(`the answer did not finish; engine log ${JSON.stringify(seen)}: ${String(error)}`);
         });
       const answer = (await turn.locator('.markdown').innerText()).trim();
-      lap(`answer shown; engine: ${JSON.stringify(engine.requests().map(({ path, serverMs, firstTokenMs, generatedTokens }) => ({ path, serverMs, firstTokenMs, generatedTokens })))}`);
+      const served = engine.requests().find((r) => r.path === '/api/chat');
+      lap(`answer shown (engine: first token ${served?.firstTokenMs} ms, ${served?.generatedTokens} tokens in ${served?.serverMs} ms)`);
       assert.ok(answer.length > 0, 'the answer is empty');
       const asked = engine.requests().filter((r) => r.path === '/api/chat');
       assert.equal(asked.length, 1, 'one chat request reached the local engine');

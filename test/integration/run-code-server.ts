@@ -9,7 +9,8 @@ import { startEngine } from '../engine/server';
 import { closeBrowser, CodeServer, findRepoRoot, launchChromium, PeakMemorySampler, raceTimeout, RunFolder, TIMED_OUT, Workbench } from '../e2e/harness';
 import { ALLOW_HTTP_LOOPBACK_ENV, ENGINE_MODELS, LOCAL_HOST_ENV, REPORT_MARKER, SUITE_ENTRY } from './suite/environment';
 
-const OVERALL_TIMEOUT_MS = 180_000;
+// Every suite together; generous because CI shares two cores with code-server, Chromium and the engine.
+const OVERALL_TIMEOUT_MS = 900_000;
 
 /** Starts the engine, code-server and a page that runs the suites; returns their exit code, or undefined on timeout. */
 async function runSuites(run: RunFolder, repoRoot: string, suiteEntry: string): Promise<number | undefined> {

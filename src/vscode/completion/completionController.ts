@@ -7,7 +7,7 @@ import { RecentSnippets } from '../../core/completion/snippets';
 import { UnsupportedFimModelError, type FimFormat } from '../../core/completion/templates';
 import { systemClock, type Clock } from '../../core/net/clock';
 import { EndpointUnreachableError, ModelNotFoundError } from '../../core/net/errors';
-import type { CompletionTuning, Settings } from '../settings';
+import type { CompletionTuning, EndpointSettings, Settings } from '../settings';
 import { EditorCompletionDocument } from './editorDocument';
 import { ModelFormats } from './modelFormats';
 
@@ -70,7 +70,6 @@ const WARM_UP_TIMEOUT_MS = 60_000;
 /** A missing model or an unanswered `/api/show` is asked about again at most this often. */
 const RETRY_BUILD_MS = 10_000;
 
-
 /**
  * Owns the completion engine and everything around it: format resolution, warm-up, model pull,
  * snooze, per-language switch, recent-edit snippets, and the status bar and usage feeds. The
@@ -78,7 +77,9 @@ const RETRY_BUILD_MS = 10_000;
  */
 export class CompletionController implements vscode.Disposable {
   private slot: EngineSlot | undefined;
+  /** Read once per settings change, not per keystroke. */
   private tuning: CompletionTuning;
+  private endpoints: EndpointSettings;
   private snoozedUntil = 0;
   private readonly offeredPull = new Set<string>();
   private readonly snippets: RecentSnippets;
@@ -88,6 +89,7 @@ export class CompletionController implements vscode.Disposable {
   constructor(private readonly deps: CompletionControllerDeps) {
     this.clock = deps.clock ?? systemClock;
     this.tuning = deps.settings.completion();
+    this.endpoints = deps.settings.endpoints();
     this.snippets = new RecentSnippets(deps.isAllowedAsContext);
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -196,7 +198,7 @@ export class CompletionController implements vscode.Disposable {
   }
 
   private currentSlot(): EngineSlot {
-    const { localHost, completionModel } = this.deps.settings.endpoints();
+    const { localHost, completionModel } = this.endpoints;
     const key = JSON.stringify([localHost, completionModel, this.tuning.template ?? null]);
     if (this.slot?.key !== key) {
       this.resetSlot();
@@ -259,6 +261,7 @@ export class CompletionController implements vscode.Disposable {
 
   private settingsChanged(): void {
     this.tuning = this.deps.settings.completion();
+    this.endpoints = this.deps.settings.endpoints();
     const slot = this.currentSlot();
     // Same model and template: only the tuning changed, and the engine keeps its cache.
     if (slot.engine && slot.format) slot.engine.updateSettings({ ...this.engineSettings(), model: slot.model, format: slot.format });

@@ -164,6 +164,28 @@ describe('Chat and refactor commands in the extension host (loopback engine)', f
     assert.equal(sent.filter((r) => r.path.startsWith('/v1/')).length, 0, 'local-only: nothing reached the cloud endpoint');
   });
 
+  it('Fix This (local-only): the problem at the cursor is sent with the code around it, and the fix is proposed as a diff', async () => {
+    await setUserSetting('mode', 'local-only');
+    const id = marker();
+    const editor = await editorWithSelection('fix-this.ts', sample(id), 2, 2);
+    editor.selection = new vscode.Selection(2, 4, 2, 4);
+    const problems = vscode.languages.createDiagnosticCollection('tandem-test');
+    const message = `Cannot find name '${id}_missing'.`;
+    problems.set(editor.document.uri, [new vscode.Diagnostic(new vscode.Range(2, 2, 2, 7), message, vscode.DiagnosticSeverity.Error)]);
+    try {
+      const seen = (await engineRequests(host)).length;
+      const proposal = await vscode.commands.executeCommand<ProposalResult | undefined>('tandem.fixThis');
+      assert.ok(proposal, 'no fix was proposed');
+      const sent = (await engineRequests(host)).slice(seen).filter((r) => r.path === LOCAL_PATH);
+      assert.equal(sent.length, 1);
+      assert.ok(sent[0]!.body.includes(message), 'the diagnostic text was sent');
+      assert.ok(sent[0]!.body.includes(`export function ${id}`), 'the lines around the problem were sent');
+      assert.equal(await vscode.commands.executeCommand('tandem.discardProposal', proposal.id), true);
+    } finally {
+      problems.dispose();
+    }
+  });
+
   it('every selection command says what is missing instead of failing when the selection is empty', async () => {
     const editor = await editorWithSelection('empty-selection.ts', sample(marker()), 0, 0);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
