@@ -28,6 +28,9 @@ export interface ObservedRequest {
   readonly path: string;
   readonly arrivedAt: number;
   readonly generatedTokens: number;
+  /** Prompt size, and how much of it the engine's cache already held (engine log). */
+  readonly promptTokens: number;
+  readonly reusedTokens: number;
   readonly aborted: boolean;
   /** When the model stopped working on it (engine log); undefined for requests that use no model. */
   readonly stoppedAt?: number;
@@ -62,6 +65,9 @@ export interface LatencyBreakdown {
 export interface ModeMetrics {
   readonly typedKeystrokes: number;
   readonly typingMs: number;
+  /** Rhythm as the page saw it: mean gap between keys (pauses excluded) and mean pause. */
+  readonly meanKeyGapMs: number;
+  readonly meanPauseMs: number;
   readonly completionRequests: number;
   readonly completionRequestsPer100Chars: number;
   /** Other engine requests in the typing windows, by path (e.g. /api/show, /api/tags). */
@@ -76,6 +82,9 @@ export interface ModeMetrics {
   readonly tokensNeverShownFraction: number | null;
   readonly engineBusyMs: number;
   readonly engineBusyFraction: number;
+  /** p50 over completion requests of prompt tokens, and of those the engine had to evaluate (not in its cache). */
+  readonly promptTokensP50: number | null;
+  readonly evaluatedPromptTokensP50: number | null;
   /** Ghost-text appearances, and how many of them no request's answer explains. */
   readonly ghostAppearances: number;
   readonly unattributedGhostAppearances: number;
@@ -101,6 +110,10 @@ export function percentile(samples: readonly number[], p: number): number | null
   if (samples.length === 0) return null;
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function inWindow(at: number, segments: readonly SegmentObservation[]): boolean {
@@ -199,16 +212,21 @@ export function modeMetrics(segments: readonly SegmentObservation[], ghosts: rea
   const breakdowns = pauseDetails.flatMap((p) => (p.breakdown ? [p.breakdown] : []));
   const p50 = (part: keyof LatencyBreakdown): number => percentile(breakdowns.map((b) => b[part]), 50) as number;
   const latencies = pauseDetails.flatMap((p) => (p.latencyMs === null ? [] : [p.latencyMs]));
+  const keyGaps = segments.flatMap((s) => s.keys.slice(1).flatMap((key, i) => (s.keys[i].key === 'Enter' ? [] : [key.at - s.keys[i].at])));
   const typedKeystrokes = segments.reduce((sum, s) => sum + s.keys.length, 0);
   const typingMs = segments.reduce((sum, s) => sum + (s.endAt - s.startAt), 0);
   const engineBusyMs = engineBusyInWindows(segments, requests);
   return {
     typedKeystrokes,
     typingMs,
+    meanKeyGapMs: mean(keyGaps),
+    meanPauseMs: mean(pauseDetails.map((p) => p.durationMs)),
     completionRequests: completions.length,
     completionRequestsPer100Chars: typedKeystrokes === 0 ? 0 : (100 * completions.length) / typedKeystrokes,
     otherRequests,
     abortedRequests: completions.filter((r) => r.aborted).length,
+    promptTokensP50: percentile(completions.map((r) => r.promptTokens), 50),
+    evaluatedPromptTokensP50: percentile(completions.map((r) => r.promptTokens - r.reusedTokens), 50),
     pauses: pauseDetails.length,
     pausesWithGhostText: latencies.length,
     latencyP50Ms: percentile(latencies, 50),

@@ -49,13 +49,21 @@ export function tableFor(rows: readonly ReportRow[]): string {
   return lines.join('\n');
 }
 
+/** What was typed, and the rhythm the page actually saw (a loaded machine slows key dispatch). */
+export function rhythmLines(rows: readonly ReportRow[]): string {
+  return rows
+    .map(({ extensionLabel, metrics: m }) => `${extensionLabel}: ${m.typedKeystrokes} key presses, ${m.pauses} pauses; seen by the page: key gap ${Math.round(m.meanKeyGapMs)} ms, pause ${Math.round(m.meanPauseMs)} ms (mean), ${(m.typingMs / 1000).toFixed(0)} s of typing`)
+    .join('\n');
+}
+
 /** Where the latency of each extension went, and how many pauses needed no new request. */
 export function breakdownLines(rows: readonly ReportRow[]): string {
   return rows
     .map(({ extensionLabel, metrics: m }) => {
       const b = m.latencyBreakdownP50;
       const parts = b ? `Enter → request at engine ${ms(b.enterToRequestMs)} ms, → first answer text ${ms(b.requestToFirstTextMs)} ms, → on screen ${ms(b.firstTextToScreenMs)} ms (p50 of each)` : 'no pause answered by a new request';
-      return `  ${extensionLabel}: ${parts}; ${m.pausesServedFromEarlierAnswers} pauses shown from an earlier answer; ${m.abortedRequests} requests cancelled`;
+      const prompt = m.promptTokensP50 === null ? '' : `; prompt ${m.promptTokensP50} tokens, ${m.evaluatedPromptTokensP50} evaluated (p50)`;
+      return `  ${extensionLabel}: ${parts}; ${m.pausesServedFromEarlierAnswers} pauses shown from an earlier answer; ${m.abortedRequests} requests cancelled${prompt}`;
     })
     .join('\n');
 }

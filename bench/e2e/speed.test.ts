@@ -71,6 +71,8 @@ const request = (id: number, arrivedAt: number, firstTextAt: number | undefined,
   path,
   arrivedAt,
   generatedTokens,
+  promptTokens: 100 + id,
+  reusedTokens: 90,
   aborted: firstTextAt === undefined,
   ...(firstTextAt === undefined ? {} : { firstTextAt }),
   ...(stoppedAt === undefined ? {} : { stoppedAt }),
@@ -132,6 +134,10 @@ describe('e2e speed benchmark: metrics', () => {
     const ghosts: GhostRecord[] = [{ at: 1250, text: 'shown text' }, { at: 5400, text: 'second shown' }];
     const m = modeMetrics(segments, ghosts, requests);
     assert.equal(m.typedKeystrokes, 4);
+    assert.equal(m.meanKeyGapMs, 100);
+    assert.equal(m.meanPauseMs, 900);
+    assert.equal(m.promptTokensP50, 103);
+    assert.equal(m.evaluatedPromptTokensP50, 13);
     assert.equal(m.completionRequests, 4);
     assert.equal(m.completionRequestsPer100Chars, 100);
     assert.deepEqual(m.otherRequests, { '/api/tags': 1 });

@@ -17,7 +17,7 @@ import { findRepoRoot } from '../../test/e2e/harness';
 import { startEngine, type Engine } from '../../test/engine/server';
 import { modeMetrics } from './metrics';
 import { RecordingProxy } from './recordingProxy';
-import { breakdownLines, DEFINITIONS, MODE_TITLES, ratioLine, tableFor, targetChecks, targetLines, type ReportRow } from './report';
+import { breakdownLines, DEFINITIONS, MODE_TITLES, ratioLine, rhythmLines, tableFor, targetChecks, targetLines, type ReportRow } from './report';
 import { keystrokeBaseline, runSession, TANDEM, type BenchExtension, type Mode, type SessionFile, type SessionResult } from './speedSession';
 import { DEFAULT_RHYTHM, planTyping, seededRandom, takeSegment } from './typingPlan';
 
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const output: string[] = [];
   for (const mode of options.modes) {
     const modeRows = rows.filter((r) => r.mode === mode);
-    output.push('', `### ${MODE_TITLES[mode]} (${modeRows[0]?.metrics.typedKeystrokes ?? 0} key presses, ${modeRows[0]?.metrics.pauses ?? 0} pauses)`, tableFor(modeRows), 'where the time went:', breakdownLines(modeRows));
+    output.push('', `### ${MODE_TITLES[mode]}`, rhythmLines(modeRows), tableFor(modeRows), 'where the time went:', breakdownLines(modeRows));
     const tandem = modeRows.find((r) => r.extensionId === 'tandem');
     const baseline = modeRows.find((r) => r.extensionId === 'baseline');
     if (tandem && baseline) output.push(`baseline vs Tandem: ${ratioLine(tandem.metrics, baseline.metrics)}`);

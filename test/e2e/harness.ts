@@ -102,56 +102,52 @@ export function installExtension(repoRoot: string, extensionsDir: string): strin
   return target;
 }
 
-/** Proportional memory (PSS, falling back to RSS) of a process and all its descendants, in MB. */
-export function processTreeMemoryMB(rootPid: number): number {
-  const children = new Map<number, number[]>();
-  const kb = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      let match: RegExpExecArray | null = null;
-      try {
-        match = /Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      } catch {
-        // smaps_rollup is missing on old kernels; RSS overcounts shared pages but is close enough.
-      }
-      match ??= /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kb.set(pid, match ? Number(match[1]) : 0);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {
-      // the process ended while we were reading it
-    }
-  }
-  let total = 0;
+/**
+ * Proportional memory (PSS, falling back to RSS) of a process and all its descendants, in MB.
+ * Asynchronous and limited to the tree itself (via /proc/<pid>/task/<tid>/children), because it
+ * runs in the same process as the loopback engine: blocking reads of all of /proc stalled its
+ * token stream for hundreds of milliseconds.
+ */
+export async function processTreeMemoryMB(rootPid: number): Promise<number> {
+  const read = (file: string): Promise<string | undefined> => fs.promises.readFile(file, 'utf8').catch(() => undefined);
+  let totalKb = 0;
   for (const stack = [rootPid]; stack.length > 0; ) {
     const pid = stack.pop() as number;
-    total += kb.get(pid) ?? 0;
-    stack.push(...(children.get(pid) ?? []));
+    const memory = (await read(`/proc/${pid}/smaps_rollup`)) ?? (await read(`/proc/${pid}/status`)) ?? '';
+    totalKb += Number((/Pss:\s+(\d+)/.exec(memory) ?? /VmRSS:\s+(\d+)/.exec(memory))?.[1] ?? 0);
+    const tasks = await fs.promises.readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    for (const tid of tasks) {
+      const children = await read(`/proc/${pid}/task/${tid}/children`);
+      if (children) stack.push(...children.trim().split(/\s+/).filter(Boolean).map(Number));
+    }
   }
-  return Math.round(total / 1024);
+  return Math.round(totalKb / 1024);
 }
 
 /** Samples the memory of this process tree (test runner, code-server, Chromium) and keeps the peak. */
 export class PeakMemorySampler {
   private peak = 0;
+  private sampling = false;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly rootPid: number = process.pid, intervalMs = 500) {
-    this.timer = setInterval(() => this.sample(), intervalMs);
+  constructor(private readonly rootPid: number = process.pid, intervalMs = 1_000) {
+    this.timer = setInterval(() => void this.sample(), intervalMs);
   }
 
-  /** Stops sampling and returns the peak in MB. */
+  /** Stops sampling and returns the peak seen so far, in MB. */
   stop(): number {
     clearInterval(this.timer);
-    this.sample();
     return this.peak;
   }
 
-  private sample(): void {
-    this.peak = Math.max(this.peak, processTreeMemoryMB(this.rootPid));
+  private async sample(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      this.peak = Math.max(this.peak, await processTreeMemoryMB(this.rootPid));
+    } finally {
+      this.sampling = false;
+    }
   }
 }
 

@@ -57,7 +57,9 @@ async function runSuites(run: RunFolder, repoRoot: string, suiteEntry: string): 
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const memory = new PeakMemorySampler();
+  // Sampled rarely: each sample walks /proc synchronously (~200 ms on a loaded machine) and stalls
+  // this process's event loop, which also serves the engine's token streams.
+  const memory = new PeakMemorySampler(process.pid, 5_000);
   const repoRoot = findRepoRoot();
   const suiteEntry = path.join(repoRoot, SUITE_ENTRY);
   if (!fs.existsSync(suiteEntry)) throw new Error(`${suiteEntry} is missing: build it with \`node esbuild.js --tests\``);

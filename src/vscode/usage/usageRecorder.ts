@@ -15,8 +15,6 @@ export interface UsageRecorderDeps {
   workspaceId: () => string;
   /** The local completion model now configured. */
   completionModel: () => string;
-  /** Delay of the retention check (default RETENTION_CHECK_MS, 30 s). */
-  retentionDelayMs?: number;
 }
 
 /** Chat commands that count as refactors in the ledger: they rewrite code rather than talk about it. */
@@ -33,7 +31,7 @@ export class UsageRecorder implements vscode.Disposable {
 
   constructor(private readonly deps: UsageRecorderDeps) {
     this.onDidChange = deps.ledger.onDidChange;
-    this.retention = new RetentionTracker((id, chars) => deps.ledger.record((l) => l.recordRetained(id, chars)), deps.retentionDelayMs);
+    this.retention = new RetentionTracker((id, chars) => deps.ledger.record((l) => l.recordRetained(id, chars)));
   }
 
   /** Feed every CompletionEngine event here (requests, shown and accepted suggestions; others are ignored). */

@@ -10,11 +10,15 @@ import { LOCAL_HOST_ENV } from './environment';
 const EXTENSION_ID = 'tandem-dev.tandem';
 const SOURCE = ['export interface Point {', '  x: number;', '  y: number;', '}', '', 'export function distance(a: Point, b: Point): number {', '  const dx = '].join('\n');
 
-/** Completion requests (with a prompt) the loopback engine has seen so far. */
-async function completionRequests(host: string): Promise<number> {
+/** Bodies of the completion requests (with a prompt) the loopback engine has seen so far. */
+async function completionBodies(host: string): Promise<string[]> {
   const response = await fetch(`${host}/__engine/stats`, { signal: AbortSignal.timeout(5_000) });
   const { requests } = (await response.json()) as { requests: { path: string; body: string }[] };
-  return requests.filter((r) => r.path === '/api/generate' && !r.body.includes('"prompt":""')).length;
+  return requests.filter((r) => r.path === '/api/generate' && !r.body.includes('"prompt":""')).map((r) => r.body);
+}
+
+async function completionRequests(host: string): Promise<number> {
+  return (await completionBodies(host)).length;
 }
 
 /** Records what the status bar would show. */
@@ -40,7 +44,9 @@ class RecordedStatus implements CompletionStatusView {
 const invoke: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
 const automatic: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Automatic, selectedCompletionInfo: undefined };
 
-describe('Inline completions through the provider (real TextDocuments, loopback engine)', () => {
+describe('Inline completions through the provider (real TextDocuments, loopback engine)', function () {
+  // Generous: a loaded machine makes the extension host slow; speed is measured by the benchmark.
+  this.timeout(120_000);
   const host = process.env[LOCAL_HOST_ENV];
   let controller: CompletionController;
   let provider: TandemInlineCompletionProvider;
@@ -130,17 +136,17 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
     const longLine = `const data = [${'1, '.repeat(200_000)}`;
     const huge = `${'export const line = 1;\n'.repeat(10 * 1024 * 1024 / 24)}${longLine}`;
     const big = await vscode.workspace.openTextDocument({ language: 'typescript', content: huge });
-    const started = Date.now();
+    const sent = await completionRequests(host!);
     await ask(big, big.lineAt(big.lineCount - 1).range.end);
-    const bigMs = Date.now() - started;
+    const bodies = await completionBodies(host!);
+    assert.equal(bodies.length, sent + 1, 'one request for the 10 MB document');
+    assert.ok(bodies.at(-1)!.length < 64_000, `the prompt stays within its budget: ${bodies.at(-1)!.length} characters sent`);
     const binary = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'PK\u0003\u0004\u0000\u0000\u0000binary\u0000' });
     const before = await completionRequests(host!);
     assert.deepEqual(await ask(binary, new vscode.Position(0, 10)), [], 'binary-looking content gets no suggestion');
     assert.equal(await completionRequests(host!), before, 'and costs no request');
     const untitled = await vscode.workspace.openTextDocument({ language: 'python', content: 'def add(a, b):\n    return ' });
     await ask(untitled, new vscode.Position(1, 11));
-    console.log(`      10 MB document with a 600 kB line: answered in ${bigMs} ms`);
-    assert.ok(bigMs < 10_000, `10 MB document took ${bigMs} ms`);
   });
 
   it('respects the snooze and the per-language switch for automatic suggestions, not for an explicit request', async () => {
