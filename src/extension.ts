@@ -48,10 +48,6 @@ export function activate(context: vscode.ExtensionContext): void {
     workspaceState: context.workspaceState,
     log,
   });
-  const status = new StatusBar({
-    policy,
-    endpoints: () => ({ ...settings.endpoints(), allowedCloudHosts: settings.egress().allowedCloudHosts }),
-  });
   const cloudKeys = new CloudApiKeys(context.secrets, () => settings.endpoints().cloudBaseUrl);
   const auditFile = vscode.Uri.joinPath(context.globalStorageUri, 'egress-log.jsonl');
   const egressDocuments = new EgressDocuments(auditFile);
@@ -66,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
     now: () => new Date(),
     preview: new EgressPreviewPrompt({ previewMode: () => settings.egress().preview, workspaceState: context.workspaceState, documents: egressDocuments }),
   });
-  context.subscriptions.push(log, policy, status, egressDocuments);
+  context.subscriptions.push(log, policy, egressDocuments);
 
   // Usage ledger: nothing is read from disk until the first record or view (activation stays cheap).
   const usageLedger = new LazyUsageLedger(
@@ -75,6 +71,12 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const usagePricing = new UsagePricingReader(() => settings.endpoints().cloudModel, log);
   const usage = new UsageRecorder({ ledger: usageLedger, pricing: usagePricing, workspaceId: currentWorkspaceUsageId, completionModel: () => settings.endpoints().completionModel });
+  const status = new StatusBar({
+    policy,
+    endpoints: () => ({ ...settings.endpoints(), allowedCloudHosts: settings.egress().allowedCloudHosts }),
+    usageSummary: () => usage.todaySummary(),
+  });
+  context.subscriptions.push(status, usage.onDidChange(() => status.refresh()));
   const usageDashboard = new UsageDashboardPanel({ extensionUri: context.extensionUri, ledger: usageLedger, pricing: usagePricing, log });
   context.subscriptions.push(usageLedger, usage, usageDashboard, ...registerUsageCommands({ ledger: usageLedger, pricing: usagePricing, dashboard: usageDashboard, workspaceId: currentWorkspaceUsageId }));
 

@@ -125,7 +125,7 @@ export class StatusBar implements vscode.Disposable {
     for (const problem of loading ? [] : workspace.problems) line(`$(error) ${escape(problem.message)}`);
     line(`**Local engine** (${escape(endpoints.localHost)}): ${escape(this.describeEngine(localHostTrusted))}`);
     const usage = this.options.usageSummary?.();
-    if (usage !== undefined) line(`**Today:** ${escape(usage)}`);
+    if (usage !== undefined) line(escape(usage));
     line(
       workspace.locked
         ? '$(lock) Another layer keeps this workspace local-only; click for details.'
