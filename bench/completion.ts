@@ -66,8 +66,12 @@ interface PhaseResult {
   missRatio: Summary;
   hitLatencyMs: Summary;
   neverShownTokenShare: number;
+  /** Tokens of requests the scheduler stopped as stale (superseded), of all generated. */
+  supersededTokenShare: number;
   generatedTokens: number;
   staleStopMs: Summary;
+  /** The part of `staleStopMs` where the engine was still evaluating the prompt (it checks between prompt chunks). */
+  staleStopPromptEvalMs: Summary;
   staleRequests: number;
   /** How the scheduler's model requests ended (the naive one never stops a request). */
   outcomes: Record<string, number>;
@@ -135,7 +139,7 @@ async function runPhase(mode: ModelMode, kind: SchedulerKind, server: ModelServe
     naive = new NaiveScheduler(model, MODEL, format, DEFAULT_COMPLETION_SETTINGS.maxTokens, DEFAULT_COMPLETION_SETTINGS.maxLines);
     scheduler = naive;
   }
-  const log: ReplayLog = { keystrokes: [], shown: [], typedChars: 0, acceptedChars: 0, pending: 0 };
+  const log: ReplayLog = { keystrokes: [], shown: [], typedChars: 0, acceptedChars: 0 };
   for (const session of sessions) {
     truth.use(session);
     const calls = await replay(session, scheduler, rhythm, model, truth, log);
@@ -185,11 +189,14 @@ async function runPhase(mode: ModelMode, kind: SchedulerKind, server: ModelServe
   }
 
   const staleStop: number[] = [];
+  const staleStopPromptEval: number[] = [];
   if (kind === 'tandem') {
     for (const { at, event } of events) {
       if (event.type !== 'requestFinished' || event.outcome !== 'superseded') continue;
-      const stoppedAt = byRequestId(event.requestId)?.stoppedAt;
-      if (stoppedAt !== undefined) staleStop.push(stoppedAt - at);
+      const entry = byRequestId(event.requestId);
+      if (entry?.stoppedAt === undefined) continue;
+      staleStop.push(entry.stoppedAt - at);
+      if (!entry.generatedTokens) staleStopPromptEval.push(entry.stoppedAt - at);
     }
   } else {
     for (const done of naive!.finished) {
@@ -242,8 +249,10 @@ async function runPhase(mode: ModelMode, kind: SchedulerKind, server: ModelServe
     missRatio: summarize(missRatio),
     hitLatencyMs: summarize(hitLatency),
     neverShownTokenShare: generated ? neverShown / generated : 0,
+    supersededTokenShare: generated ? requests.filter((r) => r.outcome === 'superseded').reduce((n, r) => n + (r.generatedTokens ?? 0), 0) / generated : 0,
     generatedTokens: generated,
     staleStopMs: summarize(staleStop),
+    staleStopPromptEvalMs: summarize(staleStopPromptEval),
     staleRequests: staleStop.length,
     outcomes,
     requests,
@@ -265,7 +274,9 @@ function table(results: PhaseResult[]): string {
     ['miss: ratio to debounce+engine p50/p95', (r) => `${fmt(r.missRatio.p50, 2)} / ${fmt(r.missRatio.p95, 2)}`, '≤ 1.05'],
     ['hit: key→suggestion ms p50/p95', (r) => `${fmt(r.hitLatencyMs.p50)} / ${fmt(r.hitLatencyMs.p95)} (n=${r.hitLatencyMs.n})`, ''],
     ['never-shown tokens (of generated)', (r) => `${(100 * r.neverShownTokenShare).toFixed(1)} % of ${r.generatedTokens}`, '≤ 10 %'],
+    ['  of which stopped as stale (superseded)', (r) => `${(100 * r.supersededTokenShare).toFixed(1)} %`, ''],
     ['stale request stopped after ms p50/p95', (r) => `${fmt(r.staleStopMs.p50)} / ${fmt(r.staleStopMs.p95)} (n=${r.staleRequests})`, '≤ 50'],
+    ['  of which during prompt evaluation', (r) => `${fmt(r.staleStopPromptEvalMs.p50)} / ${fmt(r.staleStopPromptEvalMs.p95)} (n=${r.staleStopPromptEvalMs.n})`, ''],
   ];
   const header = ['metric', ...results.map((r) => `${r.model} ${r.scheduler}`), 'target'];
   const lines = [header, ...rows.map(([name, cell, target]) => [name, ...results.map(cell), target])];

@@ -2,7 +2,7 @@
 // and records what happened per keystroke, per model request and per shown suggestion.
 import type { CompletionEngine } from '../src/core/completion/engine';
 import { buildPrompt, DEFAULT_PROMPT_OPTIONS, estimateTokensByChars, readCursor } from '../src/core/completion/context';
-import type { CursorPosition, FimModelPort, FimModelRequest } from '../src/core/completion/ports';
+import type { CursorPosition, FimChunk, FimModelPort, FimModelRequest } from '../src/core/completion/ports';
 import { postprocess } from '../src/core/completion/postprocess';
 import { wantsMultiline } from '../src/core/completion/scheduler';
 import { renderFimPrompt, type FimFormat } from '../src/core/completion/templates';
@@ -82,7 +82,7 @@ export class RecordingModel implements FimModelPort {
 
   constructor(private readonly inner: FimModelPort) {}
 
-  stream(request: FimModelRequest): AsyncIterable<import('../src/core/completion/ports').FimChunk> {
+  stream(request: FimModelRequest): AsyncIterable<FimChunk> {
     this.sent.push({ prompt: request.prompt, suffix: request.suffix, sentAt: Date.now(), keystroke: this.keystroke });
     return this.inner.stream(request);
   }
@@ -110,8 +110,6 @@ export interface ReplayLog {
   readonly shown: ShownRecord[];
   typedChars: number;
   acceptedChars: number;
-  /** Calls not answered when the replay ended (left to the drain). */
-  pending: number;
 }
 
 const MAX_STEPS = 20_000;

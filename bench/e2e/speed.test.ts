@@ -40,7 +40,7 @@ describe('e2e speed benchmark: typing plan', () => {
     const source = Array.from({ length: 200 }, (_, i) => `line ${i} of the file`).join('\n');
     const { lines, rest } = takeSegment(source, 100, 300);
     const keys = lines.reduce((n, l) => n + l.length + 1, 0);
-    assert.ok(keys >= 100 && keys < 100 + 21, `${keys} keystrokes`);
+    assert.ok(keys <= 100 && keys > 100 - 21, `${keys} keystrokes`);
     assert.ok(rest.startsWith(`line ${lines.length} of`));
     assert.ok(rest.length >= 300 && rest.length < 300 + 22 && rest.endsWith('\n'));
   });

@@ -3,7 +3,7 @@
 // rhythm, in a new file and at the top of a file with a 3 kB suffix, for Tandem as built and for a
 // one-request-per-keystroke baseline, and prints what the user got for what the engine did.
 //   --files a,b      source files to type (default: three files from node_modules)
-//   --chars N        key presses per mode, split across the files (default 1000)
+//   --chars N        key presses per mode, at most, split across the files (default 1000)
 //   --seed N         rhythm seed (default 1)
 //   --modes m,n      new-file,suffix (default both)
 //   --extensions x   tandem,baseline (default both)
@@ -71,7 +71,7 @@ type Options = ReturnType<typeof parseOptions>;
 
 /** The files typed in one mode: the same lines and rhythm in both modes and for both extensions. */
 function sessionFiles(repoRoot: string, options: Options, mode: Mode): SessionFile[] {
-  const budget = Math.ceil(options.chars / options.files.length);
+  const budget = Math.floor(options.chars / options.files.length);
   return options.files.map((file, index) => {
     const source = fs.readFileSync(path.resolve(repoRoot, file), 'utf8');
     const segment = takeSegment(source, budget, options.suffixBytes);

@@ -116,7 +116,7 @@ function observedRequests(entries: RequestLogEntry[], proxy: RecordingProxy): Ob
   });
 }
 
-export interface SessionOptions {
+export interface SpeedSessionOptions {
   readonly repoRoot: string;
   readonly extension: BenchExtension;
   readonly files: readonly SessionFile[];
@@ -125,7 +125,7 @@ export interface SessionOptions {
   readonly log: (message: string) => void;
 }
 
-export async function runSession(options: SessionOptions): Promise<SessionResult> {
+export async function runSession(options: SpeedSessionOptions): Promise<SessionResult> {
   const { extension, files, engine, proxy, log } = options;
   const run = new RunFolder(`tandem-bench-${extension.id}-`);
   const workspace = run.dir('workspace');

@@ -64,7 +64,7 @@ function indentOf(line: string): number {
 }
 
 /**
- * The first lines of a file worth about `budget` keystrokes (whole lines, at least one), and the
+ * The first lines of a file worth at most `budget` keystrokes (whole lines, at least one), and the
  * text after them up to the first line end past `suffixBytes`.
  */
 export function takeSegment(source: string, budget: number, suffixBytes: number): SourceSegment {
@@ -72,9 +72,10 @@ export function takeSegment(source: string, budget: number, suffixBytes: number)
   const lines: string[] = [];
   let keystrokes = 0;
   let keptIndent = 0;
-  while (lines.length < all.length && (lines.length === 0 || keystrokes < budget)) {
+  while (lines.length < all.length) {
     const line = all[lines.length];
     keystrokes += keystrokesFor(line, keptIndent);
+    if (lines.length > 0 && keystrokes > budget) break;
     if (line !== '') keptIndent = indentOf(line);
     lines.push(line);
   }

@@ -1,8 +1,10 @@
 // What a person sees with the completion engine in real VS Code (code-server + Chromium): typing in
 // a TypeScript file, ghost text from the loopback llama.cpp engine, typing its first characters
-// (it stays, and the engine gets no new request), Tab for the rest, save.
+// (it stays, and the engine gets no new request), Tab for the rest, save; the status bar says the
+// engine answers, and the palette reaches Tandem's commands.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -70,6 +72,9 @@ test('ghost text from the completion engine stays while its first characters are
       const ghost = await workbench.ghostText(60_000);
       lap(`ghost text shown: ${JSON.stringify(ghost)}`);
       assert.ok(ghost.trim().length > TYPED_THROUGH, `ghost text ${JSON.stringify(ghost)}`);
+      console.log(`[e2e] ghost text screenshot: ${await workbench.screenshot(path.join(os.tmpdir(), `tandem-e2e-ghost-text-${Date.now()}.png`))}`);
+      const bodies = engine.requests().filter((entry) => entry.path === '/api/generate').map((entry) => entry.body);
+      assert.ok(bodies.some((body) => body.includes(JSON.stringify(TYPED).slice(1, -1))), 'the engine received the typed text in a completion request');
       // Let the last request settle, so any request counted after this point is a new one.
       await sleep(1500);
       const settled = await workbench.ghostText();
@@ -89,6 +94,16 @@ test('ghost text from the completion engine stays while its first characters are
       const saved = await fileContentOnce(path.join(workspace, FILE), (content) => squeezed(content) === expected);
       lap('accepted and saved');
       assert.equal(squeezed(saved), expected);
+
+      // The status bar says the engine answers: no warning icon, and the tooltip names the host.
+      assert.equal(await workbench.statusItem(STATUS_ITEM).locator('.codicon-warning').count(), 0);
+      const tooltip = await workbench.statusTooltip(STATUS_ITEM, 'reachable');
+      assert.ok(tooltip.includes(engine.url) && tooltip.includes('reachable'), tooltip);
+      await workbench.runCommand('Tandem: Check Local Engine');
+      await workbench.waitForNotification('the local engine answers');
+      await workbench.runCommand('Tandem: Toggle Local-Only Mode for This Workspace');
+      await workbench.waitForStatusText(STATUS_ITEM, 'Local');
+      lap('status bar and palette commands checked');
     },
   );
 });

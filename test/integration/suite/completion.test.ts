@@ -170,6 +170,22 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
     }
   });
 
+  it('a model Ollama does not have: no engine, the status bar says to pull it, and no completion request is sent', async () => {
+    const configured = vscode.workspace.getConfiguration('tandem').inspect<string>('completion.model')?.globalValue;
+    await vscode.workspace.getConfiguration('tandem').update('completion.model', 'not-installed-coder:1b', vscode.ConfigurationTarget.Global);
+    const missingStatus = new RecordedStatus();
+    const missing = new CompletionController({ settings: new Settings(), status: missingStatus, log, isAllowedAsContext: () => true });
+    try {
+      const before = await completionRequests(host!);
+      assert.equal(await missing.engine(), undefined);
+      assert.ok(missingStatus.calls.some((c) => c.includes('not-installed-coder:1b is not installed') && c.includes('Pull Completion Model')), missingStatus.calls.join(', '));
+      assert.equal(await completionRequests(host!), before);
+    } finally {
+      missing.dispose();
+      await vscode.workspace.getConfiguration('tandem').update('completion.model', configured, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('snoozes the extension\'s completions through the command', async () => {
     const until = await vscode.commands.executeCommand<number>('tandem.snoozeCompletions', 15);
     assert.ok(until > Date.now() + 14 * 60_000 && until <= Date.now() + 15 * 60_000);
