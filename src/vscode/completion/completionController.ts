@@ -5,6 +5,7 @@ import type { Subscription } from '../../core/completion/events';
 import type { ContextFile } from '../../core/completion/ports';
 import { RecentSnippets } from '../../core/completion/snippets';
 import { UnsupportedFimModelError, type FimFormat } from '../../core/completion/templates';
+import { classifyEndpoint } from '../../core/egress/hosts';
 import { systemClock, type Clock } from '../../core/net/clock';
 import { EndpointUnreachableError, ModelNotFoundError } from '../../core/net/errors';
 import type { CompletionTuning, EndpointSettings, Settings } from '../settings';
@@ -115,6 +116,9 @@ export class CompletionController implements vscode.Disposable {
 
   /** The engine for the configured model, once its format is known; undefined when it cannot serve. */
   engine(): Promise<CompletionEngine | undefined> {
+    // Completions never leave the machine: a non-loopback host counts only when the user trusts it
+    // (the status bar says "host not trusted").
+    if (classifyEndpoint(this.endpoints.localHost, this.endpoints.trustedHosts) !== 'local') return Promise.resolve(undefined);
     const slot = this.currentSlot();
     if (!slot.ready || (slot.retryAt !== undefined && this.clock.now() >= slot.retryAt)) {
       slot.retryAt = undefined;
