@@ -33,6 +33,17 @@ export interface PullProgress {
 }
 
 /**
+ * An `ollama` client whose every request is bound to `signal`: the client has no per-call signal,
+ * and aborting must close that request's connection (so Ollama stops generating) and no other.
+ */
+export function ollamaClient(host: string, signal: AbortSignal): Ollama {
+  return new Ollama({
+    host,
+    fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+  });
+}
+
+/**
  * Translates a failure of the `ollama` client into a core/net error: an HTTP status (the client's
  * ResponseError is not exported; it carries `status_code`), a connection that broke mid-stream,
  * or no connection at all.
@@ -133,10 +144,7 @@ export class OllamaBackend implements FimModelPort {
   }
 
   private client(signal: AbortSignal): Ollama {
-    return new Ollama({
-      host: this.host,
-      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
-    });
+    return ollamaClient(this.host, signal);
   }
 
   private async call<T>(signal: AbortSignal, model: string, fn: (client: Ollama) => Promise<T>): Promise<T> {

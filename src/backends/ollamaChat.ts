@@ -1,16 +1,8 @@
-import { Ollama } from 'ollama';
 import type { ChatChunk, LocalChat } from '../core/chat/ports';
 import type { ChatMessage } from '../core/chat/types';
-import {
-  causeText,
-  EndpointUnreachableError,
-  HttpStatusError,
-  ModelNotFoundError,
-  RequestCancelledError,
-  ServerError,
-  StreamResetError,
-} from '../core/net/errors';
+import { RequestCancelledError } from '../core/net/errors';
 import { hostLabel } from '../core/net/url';
+import { ollamaClient, ollamaEndpointError } from './ollama';
 
 /**
  * Chat with the local Ollama server (`/api/chat`, streamed). Each call gets its own client bound to
@@ -26,10 +18,7 @@ export class OllamaChat implements LocalChat {
   }
 
   async *streamChat(model: string, messages: readonly ChatMessage[], signal: AbortSignal): AsyncGenerator<ChatChunk> {
-    const client = new Ollama({
-      host: this.host,
-      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
-    });
+    const client = ollamaClient(this.host, signal);
     let streaming = false;
     try {
       const stream = await client.chat({ model, messages: messages.map((m) => ({ role: m.role, content: m.content })), stream: true, keep_alive: '30m' });
@@ -42,18 +31,7 @@ export class OllamaChat implements LocalChat {
       if (signal.aborted) throw new RequestCancelledError();
     } catch (e) {
       if (signal.aborted) throw new RequestCancelledError();
-      throw this.toEndpointError(e, model, streaming);
+      throw ollamaEndpointError(this.label, e, model, streaming);
     }
-  }
-
-  private toEndpointError(e: unknown, model: string, streaming: boolean): Error {
-    // The client's ResponseError is not exported; it carries the HTTP status as `status_code`.
-    const status = (e as { status_code?: unknown }).status_code;
-    if (typeof status === 'number') {
-      const detail = e instanceof Error ? e.message : String(e);
-      if (status === 404) return new ModelNotFoundError(this.label, model, detail);
-      return status >= 500 ? new ServerError(this.label, status, detail) : new HttpStatusError(this.label, status, detail);
-    }
-    return streaming ? new StreamResetError(this.label, causeText(e)) : new EndpointUnreachableError(this.label, causeText(e));
   }
 }

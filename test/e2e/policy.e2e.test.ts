@@ -58,8 +58,26 @@ function lap(step: string): void {
   console.log(`[e2e] ${((Date.now() - started) / 1000).toFixed(1)}s ${step}`);
 }
 
+/**
+ * Waits for the proposal's diff tab (it opens after the answer has streamed, i.e. some time after the
+ * engine logged the request as finished), so nothing opens behind the next step's back.
+ */
+async function waitForProposalDiff(workbench: Workbench, route: string): Promise<void> {
+  await workbench.page.locator('.tabs-container .tab', { hasText: `refactor proposal (${route})` }).first().waitFor({ timeout: 30_000 });
+}
+
+/**
+ * Closes every editor (the proposal diffs are read-only, the source file unmodified, so nothing asks
+ * to save) and waits until no tab is left, so the next Quick Open lands in a plain text editor.
+ */
+async function closeAllEditors(workbench: Workbench): Promise<void> {
+  await workbench.runCommand('View: Close All Editors');
+  await workbench.page.locator('.tabs-container .tab').first().waitFor({ state: 'detached' });
+}
+
 /** Selects the whole file and runs Refactor Selection… with an instruction typed into its input box. */
 async function refactorWholeFile(workbench: Workbench, instruction: string): Promise<void> {
+  await closeAllEditors(workbench);
   const editor = await workbench.openFile(FILE);
   await editor.locator('.view-lines').click();
   await workbench.page.keyboard.press('Control+A');
@@ -128,6 +146,9 @@ test('status bar toggle, committed policy lock, broken policy warning, and a hij
       assert.equal(cloudCall.headers.authorization, `Bearer ${API_KEY}`);
       assert.ok(cloudCall.body.includes('return a + b;'), 'the selection was sent to the cloud');
       lap(`hybrid refactor reached the cloud endpoint (status ${cloudCall.status})`);
+      await waitForProposalDiff(workbench, 'cloud gpt-4.1');
+      await workbench.waitForNotification('is shown as a diff');
+      lap('cloud proposal shown as a diff');
       await dismissNotifications(workbench);
 
       // 2. One click: local-only. The next refactor is answered locally; the cloud counts no new request.

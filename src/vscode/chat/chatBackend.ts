@@ -12,7 +12,7 @@ import type { PolicySnapshot } from '../../core/policy/effectivePolicy';
 import type { PolicyDecision } from '../../core/policy/policyTypes';
 import type { CloudEndpoint, IncludedFile, RoutePlan } from '../../core/routing/router';
 import type { RouteReason } from '../../core/usage/cell';
-import { composeRequest, egressMessages, fileRefOf } from './chatPrompt';
+import { composeRequest, egressMessages, fileRefOf } from '../../core/chat/prompt';
 
 /** The endpoint settings the chat needs (user layer only; see Settings). */
 export interface ChatEndpoints {

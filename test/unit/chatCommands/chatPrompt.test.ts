@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChatRequest, ContentPiece } from '../../../src/core/chat/types';
 import { isContentPart } from '../../../src/core/egress/egressRequest';
-import { composeRequest, egressMessages, renderPiece } from '../../../src/vscode/chat/chatPrompt';
+import { composeRequest, egressMessages, renderPiece } from '../../../src/core/chat/prompt';
 
 const FOLDER = 'file:///work/api';
 const selection: ContentPiece = { kind: 'selection', folder: FOLDER, relativePath: 'src/sum.ts', text: 'export const sum = (a: number, b: number) => a + b;' };

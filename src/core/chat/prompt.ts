@@ -1,8 +1,8 @@
 // Pure (no 'vscode'): how a ChatRequest becomes the messages a model reads, and how those messages
 // are handed to the egress gate with every piece of workspace content marked as such.
-import type { ChatMessage, ChatRequest, ContentPiece } from '../../core/chat/types';
-import type { ContentKind, EgressMessage, MessagePart } from '../../core/egress/egressRequest';
-import type { FileRef } from '../../core/policy/policyTypes';
+import type { ChatMessage, ChatRequest, ContentPiece } from './types';
+import type { ContentKind, EgressMessage, MessagePart } from '../egress/egressRequest';
+import type { FileRef } from '../policy/policyTypes';
 
 const CODE_STYLE = 'Put code in fenced Markdown blocks with a language tag.';
 
