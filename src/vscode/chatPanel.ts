@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
   applyChatEvent,
@@ -14,6 +14,7 @@ import {
 import type { AnswerRoute, ChatEvent, ChatRequest, ContentPiece } from '../core/chat/types';
 import { chatPage } from '../webview/chat/page';
 import type { ChatHistory } from './chatHistory';
+import { webviewSources } from './webviewSources';
 
 const CHAT_VIEW_TYPE = 'tandem.chat';
 
@@ -120,15 +121,9 @@ export class ChatPanel implements vscode.Disposable {
 
   /** Fills a new or revived webview panel with the chat page and listens to it. */
   private adoptPanel(view: vscode.WebviewPanel): NonNullable<ChatPanel['panel']> {
-    const media = vscode.Uri.joinPath(this.options.extensionUri, 'media');
     view.webview.options = this.webviewOptions();
     const panel = { view, ready: false, disposables: [] as vscode.Disposable[] };
-    view.webview.html = chatPage({
-      cspSource: view.webview.cspSource,
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat', 'chat.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat', 'chat.css')).toString(),
-      nonce: randomBytes(16).toString('base64'),
-    });
+    view.webview.html = chatPage(webviewSources(view.webview, this.options.extensionUri, 'chat'));
     panel.disposables.push(
       view.webview.onDidReceiveMessage((raw) => {
         const message = parseWebviewMessage(raw);

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildUsageDashboard, parseDashboardMessage, type DashboardHostMessage, type DashboardWebviewMessage } from '../../core/usage/dashboard';
 import { usagePage } from '../../webview/usage/page';
 import type { LazyUsageLedger } from './lazyLedger';
 import type { UsagePricingReader } from './usagePricing';
+import { webviewSources } from '../webviewSources';
 
 export interface UsageDashboardPanelDeps {
   extensionUri: vscode.Uri;
@@ -49,12 +49,7 @@ export class UsageDashboardPanel implements vscode.Disposable {
     const media = vscode.Uri.joinPath(this.deps.extensionUri, 'media');
     const view = vscode.window.createWebviewPanel('tandem.usage', 'Tandem Usage', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [media] });
     const panel = { view, ready: false, disposables: [] as vscode.Disposable[] };
-    view.webview.html = usagePage({
-      cspSource: view.webview.cspSource,
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'usage', 'usage.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'usage', 'usage.css')).toString(),
-      nonce: randomBytes(16).toString('base64'),
-    });
+    view.webview.html = usagePage(webviewSources(view.webview, this.deps.extensionUri, 'usage'));
     panel.disposables.push(
       view.webview.onDidReceiveMessage((raw) => {
         const message = parseDashboardMessage(raw);

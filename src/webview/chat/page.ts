@@ -1,37 +1,15 @@
-/** What the chat page needs from its host: where its files are served from and this load's nonce. */
-export interface ChatPageSources {
-  /** The origin allowed to serve styles, fonts and images (`webview.cspSource`). */
-  cspSource: string;
-  scriptUri: string;
-  styleUri: string;
-  nonce: string;
-}
+import { webviewPage, type WebviewPageSources } from '../pageShell';
 
 /**
  * The chat panel's markup (the element ids `main.ts` binds to). Scripts run only with this load's
  * nonce; styles, fonts and images come only from the extension (images also as data: URIs), so a
  * model's answer cannot load anything from the network.
  */
-export function chatPage(sources: ChatPageSources): string {
-  const { cspSource, scriptUri, styleUri, nonce } = sources;
-  const csp = [
-    "default-src 'none'",
-    `img-src ${cspSource} data:`,
-    `style-src ${cspSource}`,
-    `font-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${styleUri}">
-<title>Tandem Chat</title>
-</head>
-<body>
-<main class="chat">
+export function chatPage(sources: WebviewPageSources): string {
+  return webviewPage(sources, {
+    title: 'Tandem Chat',
+    allow: [`img-src ${sources.cspSource} data:`, `font-src ${sources.cspSource}`],
+    body: `<main class="chat">
   <p id="empty" class="empty">Ask about your code. Enter sends, Shift+Enter starts a new line.</p>
   <div id="transcript" class="transcript" role="log" aria-label="Conversation"></div>
   <form id="composer" class="composer" aria-label="Ask Tandem">
@@ -47,8 +25,6 @@ export function chatPage(sources: ChatPageSources): string {
     </div>
     <p id="destination" class="destination" aria-live="polite"></p>
   </form>
-</main>
-<script nonce="${nonce}" src="${scriptUri}"></script>
-</body>
-</html>`;
+</main>`,
+  });
 }

@@ -1,11 +1,4 @@
-/** What the dashboard page needs from its host: where its files are served from and this load's nonce. */
-export interface UsagePageSources {
-  /** The origin allowed to serve styles (`webview.cspSource`). */
-  cspSource: string;
-  scriptUri: string;
-  styleUri: string;
-  nonce: string;
-}
+import { webviewPage, type WebviewPageSources } from '../pageShell';
 
 /** One chart with its heading, a text alternative and the same numbers as a table. */
 function chartSection(id: string, title: string, description: string): string {
@@ -24,20 +17,10 @@ function chartSection(id: string, title: string, description: string): string {
  * The usage dashboard's markup (the element ids `main.ts` binds to). Only this load's script runs;
  * styles come only from the extension; nothing else may load.
  */
-export function usagePage(sources: UsagePageSources): string {
-  const { cspSource, scriptUri, styleUri, nonce } = sources;
-  const csp = ["default-src 'none'", `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${styleUri}">
-<title>Tandem Usage</title>
-</head>
-<body>
-<main class="usage">
+export function usagePage(sources: WebviewPageSources): string {
+  return webviewPage(sources, {
+    title: 'Tandem Usage',
+    body: `<main class="usage">
   <header class="top">
     <div>
       <h1>Tandem usage</h1>
@@ -62,8 +45,6 @@ ${chartSection('latency', 'Latency per backend', 'Median (p50) and 95th percenti
 ${chartSection('acceptance', 'Suggestion acceptance over time', 'Per day: the share of shown suggestions that were accepted (solid line, circles), and the share of accepted characters still present 30 seconds later (dashed line, triangles).')}
 ${chartSection('spend', 'Cloud spend vs cloud cost avoided', 'Per day, in US dollars: what the cloud requests cost (striped bars) and what the local tokens would have cost on the configured cloud model (solid bars).')}
   </div>
-</main>
-<script nonce="${nonce}" src="${scriptUri}"></script>
-</body>
-</html>`;
+</main>`,
+  });
 }
