@@ -13,7 +13,7 @@ import { resolveFimFormat, type FimFormat } from '../src/core/completion/templat
 import { systemClock } from '../src/core/net/clock';
 import { findRepoRoot } from '../test/engine/gguf/model-cache';
 import { startEngine, type RequestLogEntry } from '../test/engine/server';
-import { seededRandom } from '../test/unit/usage/seededRandom';
+import { seededRandom } from '../test/support/seededRandom';
 import { OracleEngine, type OracleSpeed } from './oracleEngine';
 import { HumanRhythm, NaiveScheduler, RecordingModel, replay, SessionTruth, sessionFrom, sleep, TandemScheduler, type ReplayLog, type ReplayScheduler, type TypingSession } from './replay';
 

@@ -73,14 +73,14 @@ function ratio(numerator: number | null, denominator: number | null): string {
   return `${(numerator / denominator).toFixed(1)}x`;
 }
 
-/** Baseline ÷ Tandem for the load it puts on the engine; the latencies side by side. */
+/** Baseline ÷ Tandem for the load each puts on the engine (above 1: the baseline costs more); latencies side by side. */
 export function ratioLine(tandem: ModeMetrics, baseline: ModeMetrics): string {
   return [
-    `model requests ${ratio(baseline.completionRequestsPer100Chars, tandem.completionRequestsPer100Chars)} fewer`,
-    `tokens generated ${ratio(baseline.tokensGenerated, tandem.tokensGenerated)} fewer`,
-    `tokens never shown ${ratio(baseline.tokensNeverShown, tandem.tokensNeverShown)} fewer`,
-    `engine busy ${ratio(baseline.engineBusyFraction, tandem.engineBusyFraction)} less`,
-    `latency p50 ${ms(tandem.latencyP50Ms)} vs ${ms(baseline.latencyP50Ms)} ms`,
+    `model requests ${ratio(baseline.completionRequestsPer100Chars, tandem.completionRequestsPer100Chars)}`,
+    `tokens generated ${ratio(baseline.tokensGenerated, tandem.tokensGenerated)}`,
+    `tokens never shown ${ratio(baseline.tokensNeverShown, tandem.tokensNeverShown)}`,
+    `engine busy ${ratio(baseline.engineBusyFraction, tandem.engineBusyFraction)}`,
+    `latency p50 Tandem ${ms(tandem.latencyP50Ms)} vs baseline ${ms(baseline.latencyP50Ms)} ms`,
     `pauses with text ${tandem.pausesWithGhostText}/${tandem.pauses} vs ${baseline.pausesWithGhostText}/${baseline.pauses}`,
   ].join('; ');
 }

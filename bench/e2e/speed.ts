@@ -9,6 +9,7 @@
 //   --extensions x   tandem,baseline (default both)
 //   --suffix-bytes N text below the cursor in the suffix mode (default 3072)
 //   --baseline-tokens N  num_predict of the baseline's requests (default 16)
+//   --tandem-settings JSON  extra user settings for Tandem, e.g. '{"tandem.completion.maxTokens":32}'
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,7 @@ import { startEngine, type Engine } from '../../test/engine/server';
 import { modeMetrics } from './metrics';
 import { RecordingProxy } from './recordingProxy';
 import { breakdownLines, DEFINITIONS, MODE_TITLES, ratioLine, rhythmLines, tableFor, targetChecks, targetLines, type ReportRow } from './report';
-import { keystrokeBaseline, runSession, TANDEM, type BenchExtension, type Mode, type SessionFile, type SessionResult } from './speedSession';
+import { keystrokeBaseline, runSession, tandemExtension, type BenchExtension, type Mode, type SessionFile, type SessionResult } from './speedSession';
 import { DEFAULT_RHYTHM, planTyping, seededRandom, takeSegment } from './typingPlan';
 
 const MODEL = 'qwen2.5-coder:1.5b-base';
@@ -40,6 +41,13 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
+function jsonObject(name: string, value: string | undefined): Record<string, unknown> {
+  if (value === undefined) return {};
+  const parsed: unknown = JSON.parse(value);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--${name} must be a JSON object, got ${value}`);
+  return parsed as Record<string, unknown>;
+}
+
 function parseOptions() {
   const { values } = parseArgs({
     options: {
@@ -50,6 +58,7 @@ function parseOptions() {
       extensions: { type: 'string' },
       'suffix-bytes': { type: 'string' },
       'baseline-tokens': { type: 'string' },
+      'tandem-settings': { type: 'string' },
     },
   });
   const modes = list(values.modes, MODES);
@@ -64,6 +73,7 @@ function parseOptions() {
     extensions,
     suffixBytes: positiveInt('suffix-bytes', values['suffix-bytes'], 3072),
     baselineTokens: positiveInt('baseline-tokens', values['baseline-tokens'], 16),
+    tandemSettings: jsonObject('tandem-settings', values['tandem-settings']),
   };
 }
 
@@ -113,7 +123,7 @@ async function main(): Promise<void> {
   const options = parseOptions();
   const repoRoot = findRepoRoot();
   for (const file of options.files) if (!fs.existsSync(path.resolve(repoRoot, file))) throw new Error(`no such file: ${file}`);
-  const extensions: BenchExtension[] = options.extensions.map((id) => (id === 'tandem' ? TANDEM : keystrokeBaseline(options.baselineTokens)));
+  const extensions: BenchExtension[] = options.extensions.map((id) => (id === 'tandem' ? tandemExtension(options.tandemSettings) : keystrokeBaseline(options.baselineTokens)));
   const startedAt = new Date();
   const runLoad = new LoadSampler();
   log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
@@ -163,7 +173,7 @@ async function main(): Promise<void> {
     output.push('', `### ${MODE_TITLES[mode]}`, rhythmLines(modeRows), tableFor(modeRows), 'where the time went:', breakdownLines(modeRows));
     const tandem = modeRows.find((r) => r.extensionId === 'tandem');
     const baseline = modeRows.find((r) => r.extensionId === 'baseline');
-    if (tandem && baseline) output.push(`baseline vs Tandem: ${ratioLine(tandem.metrics, baseline.metrics)}`);
+    if (tandem && baseline) output.push(`baseline ÷ Tandem: ${ratioLine(tandem.metrics, baseline.metrics)}`);
     if (tandem) output.push(`Tandem vs issue 7 targets:`, targetLines(targetChecks(mode, tandem.metrics)));
   }
   output.push('', `load average (1 min) during the run: mean ${load.mean.toFixed(1)}, max ${load.max.toFixed(1)} on ${os.cpus().length} cores`);

@@ -220,13 +220,17 @@ export async function runSession(options: SpeedSessionOptions): Promise<SessionR
   }
 }
 
-export const TANDEM: BenchExtension = {
-  id: 'tandem',
-  label: 'Tandem',
-  install: (repoRoot, extensionsDir) => void installExtension(repoRoot, extensionsDir),
-  settings: (host) => ({ 'tandem.local.host': host }),
-  statusItemId: 'tandem-dev.tandem.tandem.status',
-};
+/** Tandem as built, optionally with extra user settings (e.g. to measure a tuning before changing a default). */
+export function tandemExtension(extraSettings: Record<string, unknown> = {}): BenchExtension {
+  const tuned = Object.keys(extraSettings).length > 0;
+  return {
+    id: 'tandem',
+    label: tuned ? `Tandem (${JSON.stringify(extraSettings)})` : 'Tandem',
+    install: (repoRoot, extensionsDir) => void installExtension(repoRoot, extensionsDir),
+    settings: (host) => ({ ...extraSettings, 'tandem.local.host': host }),
+    statusItemId: 'tandem-dev.tandem.tandem.status',
+  };
+}
 
 const BASELINE_DIR = path.join('test', 'e2e', 'fixtures', 'keystroke-baseline');
 

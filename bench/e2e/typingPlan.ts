@@ -1,3 +1,4 @@
+export { seededRandom } from '../../test/support/seededRandom';
 // What the e2e speed benchmark types, and when: lines taken from real source files, turned into a
 // keystroke sequence with a seeded human rhythm. Pure, so the plan is reproducible and testable.
 
@@ -30,17 +31,6 @@ export interface SourceSegment {
   readonly rest: string;
 }
 
-/** mulberry32: a small seeded generator, good enough for jitter and fully reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Source text as the benchmark types it: LF line ends, tabs as two spaces, no trailing blanks, and

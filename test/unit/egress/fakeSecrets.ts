@@ -1,3 +1,5 @@
+import { seededRandom } from '../../support/seededRandom';
+
 /**
  * Generates look-alike secrets at run time, so the repository holds no literal that a secret
  * scanner would flag. Seeded: every run produces the same values.
@@ -12,19 +14,10 @@ export const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const DIGITS = '0123456789';
 
 export class FakeSecrets {
-  #state: number;
+  readonly #next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** mulberry32 */
-  #next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.#next = seededRandom(seed);
   }
 
   chars(charset: string, length: number): string {

@@ -31,6 +31,7 @@ import {
   type RepoPolicyModel,
   type WorkspaceModel,
 } from './policyOracle';
+import { seededRandom } from '../../support/seededRandom';
 
 const SEQUENCES = 10_000;
 const MIN_STEPS = 3;
@@ -47,17 +48,6 @@ const FOLDERS = ['alpha', 'beta'] as const;
 const IGNORE_FILES = ['.aiexclude', '.cursorignore', '.codeiumignore'] as const;
 const BROKEN_POLICIES = ['{ "mode": ', '{"mode":"local"}', '["local-only"]', '{"exclude":"*.sql"}', '{"loosen":true}', ''];
 
-/** mulberry32: small, fast, good enough for test data; same seed, same run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Dice {
   constructor(readonly next: () => number) {}
@@ -162,7 +152,7 @@ describe('privacy under random action sequences (real PolicyStore, EgressGate, O
 
   it(`keeps every local-only or excluded canary out of every body the cloud received (${SEQUENCES} sequences)`, async () => {
     const started = Date.now();
-    const dice = new Dice(random(SEED));
+    const dice = new Dice(seededRandom(SEED));
     const host = '127.0.0.1';
     const baseUrl = `${engine.url}/v1`;
     const transport = new OpenAiTransport({ apiKey: async () => API_KEY, firstByteTimeoutMs: 20_000, now: Date.now });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { LatencySketch, MAX_TRACKED_MS, MIN_TRACKED_MS, PERCENTILE_RELATIVE_ERROR, SKETCH_BUCKETS } from '../../../src/core/usage/percentiles';
 import { InvalidUsageDataError } from '../../../src/core/usage/errors';
-import { seededRandom } from './seededRandom';
+import { seededRandom } from '../../support/seededRandom';
 
 /** Exact nearest-rank quantile: the sample of rank ceil(q·n). */
 function exactQuantile(sorted: number[], q: number): number {

@@ -1,4 +1,4 @@
-/** Deterministic uniform [0, 1) numbers (mulberry32), so accuracy tests see the same data every run. */
+/** Deterministic uniform [0, 1) numbers (mulberry32): same seed, same test data and typing rhythm, every run. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
