@@ -11,6 +11,7 @@ export const SettingKey = {
   completionEnabled: 'completion.enabled',
   completionPromptTokens: 'completion.promptTokens',
   completionMaxTokens: 'completion.maxTokens',
+  completionSingleLineMaxTokens: 'completion.singleLineMaxTokens',
   completionMultiline: 'completion.multiline',
   completionDebounceMs: 'completion.debounceMs',
   completionTimeoutMs: 'completion.timeoutMs',
@@ -40,7 +41,9 @@ const MULTILINE_SETTINGS: readonly MultilineSetting[] = ['auto', 'always', 'neve
 /** How inline completions are requested (everything but the model and its format). */
 export interface CompletionTuning {
   promptTokens: number;
+  /** Multi-line requests. */
   maxTokens: number;
+  singleLineMaxTokens: number;
   multiline: MultilineSetting;
   debounce: DebounceSetting;
   requestTimeoutMs: number;
@@ -103,6 +106,7 @@ export class Settings {
     return {
       promptTokens: positiveInteger(config.get(SettingKey.completionPromptTokens), 1500),
       maxTokens: positiveInteger(config.get(SettingKey.completionMaxTokens), 128),
+      singleLineMaxTokens: positiveInteger(config.get(SettingKey.completionSingleLineMaxTokens), 32),
       multiline: MULTILINE_SETTINGS.includes(multiline) ? multiline : 'auto',
       debounce: typeof debounceMs === 'number' && debounceMs >= 0 ? debounceMs : 'adaptive',
       requestTimeoutMs: positiveInteger(config.get(SettingKey.completionTimeoutMs), 5000),

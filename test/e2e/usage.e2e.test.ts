@@ -139,7 +139,9 @@ test('Show Usage draws the dashboard with recorded data; Export writes the CSV; 
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Default Dark Modern' }).first().waitFor();
     await page.keyboard.press('Enter');
     await frame.locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 15_000 });
-    await page.waitForTimeout(500);
+    // The dashboard redraws when it sees the body's theme class change, a moment after the class lands.
+    const redrawDeadline = Date.now() + 10_000;
+    for (let i = 0; i < 100 && Date.now() < redrawDeadline && (await tokensChart()) === lightChart; i++) await page.waitForTimeout(100);
     assert.notEqual(await tokensChart(), lightChart, 'the chart was not redrawn for the dark theme');
     const darkScreenshot = path.join(os.tmpdir(), `tandem-e2e-usage-dashboard-dark-${Date.now()}.png`);
     await workbench.screenshot(darkScreenshot);
@@ -148,14 +150,22 @@ test('Show Usage draws the dashboard with recorded data; Export writes the CSV; 
     // The dashboard's Export button runs "Export Usage (CSV)"; the web workbench's save dialog is a quick input.
     // A DOM click: the save dialog takes focus out of the webview before a mouse click would report back.
     await frame.locator('#export').dispatchEvent('click');
-    const saveInput = page.locator('.quick-input-widget input');
-    await saveInput.waitFor();
-    assert.match(await saveInput.inputValue(), /tandem-usage-\d{4}-\d{2}-\d{2}\.csv$/);
+    const saveInput = page.locator('.quick-input-widget .quick-input-box input');
+    await page.locator('.quick-input-widget', { hasText: 'Export Tandem Usage' }).waitFor();
+    // The dialog opens showing only the folder ("…/workspace/") and adds the default file name once it
+    // has listed that folder; Enter before then would accept or browse the folder, not the file.
+    const defaultName = /tandem-usage-\d{4}-\d{2}-\d{2}\.csv$/;
+    await page
+      .waitForFunction(`${defaultName}.test(document.querySelector('.quick-input-widget .quick-input-box input')?.value ?? '')`, undefined, { timeout: 15_000 })
+      .catch(() => undefined); // the assertion below reports the value it ended with
+    const savePath = await saveInput.inputValue();
+    assert.match(savePath, defaultName);
+    assert.equal(path.dirname(savePath), workspace, 'the save dialog starts in the workspace folder');
     await page.keyboard.press('Enter');
-    const csvFile = (): string | undefined => fs.readdirSync(workspace).find((name) => name.startsWith('tandem-usage-') && name.endsWith('.csv'));
-    for (let i = 0; i < 50 && !csvFile(); i++) await page.waitForTimeout(200);
-    const exported = csvFile();
-    assert.ok(exported, 'no CSV file was written to the workspace folder');
+    // The command writes the file, then says where: the notification is the "done" signal.
+    await workbench.waitForNotification('usage exported to');
+    const exported = path.basename(savePath);
+    assert.ok(fs.existsSync(path.join(workspace, exported)), `${exported} was not written to the workspace folder`);
     const lines = fs.readFileSync(path.join(workspace, exported), 'utf8').trimEnd().split('\r\n');
     assert.match(lines[0], /^period,route,model,requests,/);
     // One row per day and backend: 14 local completion rows, 7 cloud chat rows and 7 local refactor rows.

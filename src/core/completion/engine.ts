@@ -7,7 +7,7 @@ import { EventFanout, type Subscription } from './events';
 import { Generation, type GenerationOutcome } from './generation';
 import type { CompletionDocument, ContextFile, CursorPosition, FimModelPort, SnippetSource, TokenEstimator } from './ports';
 import { cutAtSpecialToken, postprocess, truncateCompletion, type PostprocessOptions } from './postprocess';
-import { AdaptiveDebounce, delay, isNaturalPause, wantsMultiline, type DebounceSetting, type MultilineSetting } from './scheduler';
+import { AdaptiveDebounce, delay, naturalPauseAt, wantsMultiline, type DebounceSetting, type MultilineSetting } from './scheduler';
 import { renderFimPrompt, type FimFormat } from './templates';
 
 /** What the engine is configured with; replaced as a whole by `updateSettings`. */
@@ -18,8 +18,14 @@ export interface CompletionSettings {
   readonly format: FimFormat;
   /** Prompt budget in (estimated) tokens. */
   readonly promptTokens: number;
-  /** num_predict; single-line requests are stopped at the end of their line long before. */
+  /** num_predict for multi-line requests. */
   readonly maxTokens: number;
+  /**
+   * num_predict for single-line requests. A real model ends the line (and the engine stops the
+   * stream there) long before; this bounds a model that never emits a line end, since a
+   * suggestion is shown only once its stream stops.
+   */
+  readonly singleLineMaxTokens: number;
   readonly multiline: MultilineSetting;
   /** Multi-line suggestions are cut (and their stream stopped) after this many lines. */
   readonly maxLines: number;
@@ -31,6 +37,7 @@ export interface CompletionSettings {
 export const DEFAULT_COMPLETION_SETTINGS: Omit<CompletionSettings, 'model' | 'format'> = {
   promptTokens: DEFAULT_PROMPT_OPTIONS.promptTokens,
   maxTokens: 128,
+  singleLineMaxTokens: 32,
   multiline: 'auto',
   maxLines: 8,
   debounce: 'adaptive',
@@ -182,9 +189,10 @@ export class CompletionEngine {
     signal?.addEventListener('abort', onCallerAbort, { once: true });
     const previous = slot.call;
     slot.call = call;
-    if (request.trigger === 'automatic') this.debounce.noteKeystroke(startedAt);
     try {
       const cursor = this.deps.isAllowedAsContext(document) ? readCursor(document, request.position) : undefined;
+      const pause = cursor && !cursor.looksBinary ? naturalPauseAt(cursor) : undefined;
+      if (request.trigger === 'automatic') this.debounce.noteKeystroke(startedAt, pause);
       const running = slot.generation?.settled === false ? slot.generation : undefined;
       const typed = running && cursor && !cursor.looksBinary ? typedSinceStart(running, cursor) : undefined;
       // Attach before the previous call lets go, so a stream this call can use survives the hand-over.
@@ -218,7 +226,7 @@ export class CompletionEngine {
         release?.();
       }
 
-      const wait = request.trigger === 'explicit' || isNaturalPause(cursor) ? 0 : this.debounce.delayMs();
+      const wait = request.trigger === 'explicit' ? 0 : this.debounce.waitMs(pause);
       if (!(await delay(this.deps.clock, wait, call.signal))) return undefined;
       if (this.breaker.state === 'open') return undefined;
 
@@ -304,7 +312,7 @@ export class CompletionEngine {
       {
         id: this.nextRequestId++,
         cursor,
-        request: { model: settings.model, ...rendered, stop: settings.format.stops, maxTokens: settings.maxTokens },
+        request: { model: settings.model, ...rendered, stop: settings.format.stops, maxTokens: multiline ? settings.maxTokens : settings.singleLineMaxTokens },
         promptTokens: prompt.promptTokens,
         timeoutMs: settings.requestTimeoutMs,
         isEnough: (text) => this.isEnough(text, cursor, options),

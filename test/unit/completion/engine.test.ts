@@ -86,14 +86,44 @@ describe('completion engine', () => {
       assert.equal(model.calls, 1);
     });
 
-    it('calls at once at a natural pause and on an explicit trigger', async () => {
+    it('calls at once after Enter and on an explicit trigger', async () => {
       const { model, engine } = setup();
-      void new Editor('const v = call(‸', engine).complete();
+      void new Editor('const v = call();\n‸', engine).complete();
       await settle();
       assert.equal(model.calls, 1);
       void new Editor('const v = abc‸', engine, 'file:///w/b.ts').complete('explicit');
       await settle();
       assert.equal(model.calls, 2);
+    });
+
+    it('fast typing through `= ( { ,` makes no request until the debounce elapses', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('‸', engine);
+      for (const ch of 'const v = call(a, { b: 1 }, (x) =') {
+        void editor.type(ch);
+        await clock.advance(70);
+        assert.equal(model.calls, 0, `after ${JSON.stringify(editor.text)}`);
+      }
+      await clock.advance(30);
+      assert.equal(model.calls, 1);
+    });
+
+    it('calls at once at an opener for a user who pauses there', async () => {
+      const { clock, model, engine } = setup();
+      // Answers nobody types: each pause needs a request of its own.
+      model.onRequest = (stream) => {
+        stream.push('zz');
+        stream.end();
+      };
+      const editor = new Editor('‸', engine);
+      for (const part of ['const a =', ' 1;', ' f(', 'x);', ' g(', 'y);', ' h(', 'z);']) {
+        for (const ch of part) void editor.type(ch);
+        await clock.advance(500);
+      }
+      const calls = model.calls;
+      void editor.type(' k(');
+      await settle();
+      assert.equal(model.calls, calls + 1);
     });
   });
 
@@ -132,18 +162,18 @@ describe('completion engine', () => {
     });
 
     it('documents are independent', async () => {
-      const { model, engine } = setup();
+      const { clock, model, engine } = setup();
       void new Editor('f(‸', engine, 'file:///a.ts').complete();
       void new Editor('g(‸', engine, 'file:///b.ts').complete();
-      await settle();
+      await clock.advance(100);
       assert.equal(model.open.length, 2);
     });
 
     it('the caller\'s cancellation aborts the request', async () => {
-      const { model, engine } = setup();
+      const { clock, model, engine } = setup();
       const cancel = new AbortController();
       const result = track(new Editor('f(‸', engine).complete('automatic', cancel.signal));
-      await settle();
+      await clock.advance(100);
       cancel.abort();
       await settle();
       assert.equal(model.last.aborted, true);
@@ -154,10 +184,10 @@ describe('completion engine', () => {
 
   describe('reuse without model calls', () => {
     it('typing through a shown suggestion makes no model call', async () => {
-      const { model, engine, events } = setup();
+      const { clock, model, engine, events } = setup();
       const editor = new Editor('const total = ‸', engine);
       const shown = track(editor.complete());
-      await settle();
+      await clock.advance(100);
       model.last.push('compute(1, 2);', '\n');
       await settle();
       assert.equal(shown.value?.text, 'compute(1, 2);');
@@ -170,10 +200,10 @@ describe('completion engine', () => {
     });
 
     it('types through a multi-line suggestion across Enter', async () => {
-      const { model, engine } = setup();
+      const { clock, model, engine } = setup();
       const editor = new Editor('function f() {‸', engine);
       const shown = track(editor.complete());
-      await settle();
+      await clock.advance(100);
       model.last.push('\n  return 1;\n', '}\n', '\nfunction g() {');
       await settle();
       assert.equal(shown.value?.text, '\n  return 1;\n}');
@@ -185,7 +215,7 @@ describe('completion engine', () => {
       const { clock, model, engine, events } = setup();
       const editor = new Editor('const total = ‸', engine);
       void editor.complete();
-      await settle();
+      await clock.advance(100);
       model.last.push('compute(1, 2);', '\n');
       await settle();
       const other = track(editor.type('z'));
@@ -202,10 +232,10 @@ describe('completion engine', () => {
     });
 
     it('reuses the in-flight stream when the typed characters match its output', async () => {
-      const { model, engine, events } = setup();
+      const { clock, model, engine, events } = setup();
       const editor = new Editor('const total = ‸', engine);
       const first = track(editor.complete());
-      await settle();
+      await clock.advance(100);
       const stream = model.last;
       stream.push('comp');
       await settle();
@@ -226,7 +256,7 @@ describe('completion engine', () => {
       const { clock, model, engine } = setup();
       const editor = new Editor('const total = ‸', engine);
       void editor.complete();
-      await settle();
+      await clock.advance(100);
       const stream = model.last;
       const second = track(editor.type('s'));
       await settle();
@@ -243,6 +273,16 @@ describe('completion engine', () => {
   });
 
   describe('stopping the stream', () => {
+    it('asks for the single-line token budget in single-line mode, the larger one for several lines', async () => {
+      const { clock, model, engine } = setup({ settings: { maxTokens: 100, singleLineMaxTokens: 20 } });
+      void new Editor('const total = comp‸', engine).complete();
+      await clock.advance(100);
+      assert.equal(model.last.request.maxTokens, 20);
+      void new Editor('function f() {\n  ‸\n}', engine, 'file:///w/b.ts').complete();
+      await clock.advance(100);
+      assert.equal(model.last.request.maxTokens, 100);
+    });
+
     it('single-line mode aborts the request at the end of the first line', async () => {
       const { clock, model, engine, events } = setup();
       const editor = new Editor('const a = x‸', engine);
@@ -283,7 +323,7 @@ describe('completion engine', () => {
     it('stops a request at the time limit, without retrying', async () => {
       const { clock, model, engine, events } = setup({ settings: { requestTimeoutMs: 1000 } });
       const result = track(new Editor('call(‸', engine).complete());
-      await settle();
+      await clock.advance(100);
       model.last.push('a, b');
       await clock.advance(999);
       assert.equal(model.last.aborted, false);
@@ -409,7 +449,7 @@ describe('completion engine', () => {
       const { clock, model, engine } = setup();
       const editor = new Editor('const total = ‸', engine);
       void editor.complete();
-      await settle();
+      await clock.advance(100);
       model.last.push('compute();', '\n');
       await settle();
       void editor.type('z');
@@ -455,9 +495,9 @@ describe('completion engine', () => {
     });
 
     it('uses the engine\'s own token count and time when it reports them', async () => {
-      const { model, engine, events } = setup({ settings: { multiline: 'always' } });
+      const { clock, model, engine, events } = setup({ settings: { multiline: 'always' } });
       void new Editor('f(‸', engine).complete();
-      await settle();
+      await clock.advance(100);
       model.last.push('a)');
       model.last.end({ promptTokens: 321, generatedTokens: 7, engineMs: 42 });
       await settle();
@@ -476,9 +516,9 @@ describe('completion engine', () => {
     });
 
     it('dispose aborts what is running', async () => {
-      const { model, engine } = setup();
+      const { clock, model, engine } = setup();
       void new Editor('f(‸', engine).complete();
-      await settle();
+      await clock.advance(100);
       engine.dispose();
       await settle();
       assert.equal(model.last.aborted, true);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readCursor } from '../../../src/core/completion/context';
-import { AdaptiveDebounce, delay, isNaturalPause, wantsMultiline } from '../../../src/core/completion/scheduler';
+import { AdaptiveDebounce, delay, naturalPauseAt, wantsMultiline, type NaturalPause } from '../../../src/core/completion/scheduler';
 import { docWithCursor, FakeClock } from './fakes';
 
 const cursorOf = (text: string) => {
@@ -10,8 +10,8 @@ const cursorOf = (text: string) => {
 
 function typeAt(debounce: AdaptiveDebounce, gaps: number[]): void {
   let t = 0;
-  debounce.noteKeystroke(t);
-  for (const gap of gaps) debounce.noteKeystroke((t += gap));
+  debounce.noteKeystroke(t, undefined);
+  for (const gap of gaps) debounce.noteKeystroke((t += gap), undefined);
 }
 
 describe('completion scheduling', () => {
@@ -55,12 +55,50 @@ describe('completion scheduling', () => {
   });
 
   it('recognizes natural pauses', () => {
-    for (const text of ['f(‸', 'f(a,‸', 'const x =‸', 'if (a) {‸', 'case 1:‸', 'def f():‸', 'a();\n‸', 'a();\n    ‸']) {
-      assert.ok(isNaturalPause(cursorOf(text)), text);
+    for (const text of ['f(‸', 'f(a,‸', 'const x =‸', 'const x = ‸', 'if (a) {‸', 'case 1:‸', 'def f():‸']) {
+      assert.equal(naturalPauseAt(cursorOf(text)), 'opener', text);
     }
+    for (const text of ['a();\n‸', 'a();\n    ‸']) assert.equal(naturalPauseAt(cursorOf(text)), 'fresh-line', text);
     for (const text of ['const x = fo‸', 'f(‸)x', '‸', '\n‸', 'f(a, b‸']) {
-      assert.ok(!isNaturalPause(cursorOf(text)), text);
+      assert.equal(naturalPauseAt(cursorOf(text)), undefined, text);
     }
+  });
+
+  describe('wait at a natural pause', () => {
+    /** Keystrokes `gap` ms apart, each leaving the cursor at the given pause (or none). */
+    function typeWith(debounce: AdaptiveDebounce, keys: { gap: number; pause?: NaturalPause }[]): void {
+      let t = 0;
+      for (const { gap, pause } of keys) debounce.noteKeystroke((t += gap), pause);
+    }
+
+    it('starts at once after Enter', () => {
+      const debounce = new AdaptiveDebounce(100);
+      assert.equal(debounce.waitMs('fresh-line'), 0);
+      assert.equal(debounce.waitMs(undefined), 100);
+    });
+
+    it('keeps the debounce at an opener until the user has shown they pause there', () => {
+      const debounce = new AdaptiveDebounce(100);
+      assert.equal(debounce.waitMs('opener'), 100, 'no evidence yet');
+      // Typing through `f(a, {` at 80 ms a key: never a pause after an opener.
+      typeWith(debounce, Array.from({ length: 8 }, () => [{ gap: 80, pause: 'opener' as const }, { gap: 80 }]).flat());
+      assert.equal(debounce.waitMs('opener'), 100);
+    });
+
+    it('skips the debounce at an opener for a user who mostly pauses after one', () => {
+      const debounce = new AdaptiveDebounce(100);
+      // Three of four openers followed by a pause of at least the debounce.
+      typeWith(debounce, [
+        { gap: 80, pause: 'opener' }, { gap: 400 },
+        { gap: 80, pause: 'opener' }, { gap: 100 },
+        { gap: 80, pause: 'opener' }, { gap: 60 },
+        { gap: 80, pause: 'opener' }, { gap: 2000 },
+      ]);
+      assert.equal(debounce.waitMs('opener'), 0);
+      // The user speeds up: recent openers were typed through, so the debounce is back.
+      typeWith(debounce, Array.from({ length: 4 }, () => [{ gap: 80, pause: 'opener' as const }, { gap: 80 }]).flat());
+      assert.equal(debounce.waitMs('opener'), 100);
+    });
   });
 
   it('decides single or multi-line', () => {

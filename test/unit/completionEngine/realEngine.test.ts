@@ -59,7 +59,7 @@ describe('completion engine against the loopback engine (real ollama client, 20m
     assert.ok(body.suffix?.includes('}'), 'the text after the cursor went as suffix');
     assert.equal(body.options.temperature, 0);
     assert.deepEqual(body.options.stop, [...format.stops]);
-    assert.equal(body.options.num_predict, DEFAULT_COMPLETION_SETTINGS.maxTokens);
+    assert.equal(body.options.num_predict, DEFAULT_COMPLETION_SETTINGS.singleLineMaxTokens);
     const finished = events.find((e) => e.type === 'requestFinished');
     assert.ok(finished?.type === 'requestFinished');
     assert.ok(finished.outcome === 'enough' || finished.outcome === 'completed', finished.outcome);
