@@ -9,7 +9,7 @@
 //   --extensions x   tandem,baseline (default both)
 //   --suffix-bytes N text below the cursor in the suffix mode (default 3072)
 //   --baseline-tokens N  num_predict of the baseline's requests (default 16)
-//   --tandem-settings JSON  extra user settings for Tandem, e.g. '{"tandem.completion.maxTokens":32}'
+//   --tandem-settings JSON  extra user settings for Tandem, e.g. '{"tandem.completion.singleLineMaxTokens":16}'
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

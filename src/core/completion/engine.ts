@@ -226,7 +226,7 @@ export class CompletionEngine {
         release?.();
       }
 
-      const wait = request.trigger === 'explicit' ? 0 : this.debounce.waitMs(pause);
+      const wait = request.trigger === 'explicit' ? 0 : this.debounce.waitMs();
       if (!(await delay(this.deps.clock, wait, call.signal))) return undefined;
       if (this.breaker.state === 'open') return undefined;
 

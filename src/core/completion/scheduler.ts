@@ -33,6 +33,7 @@ export class AdaptiveDebounce {
   private readonly gaps: number[] = [];
   private lastKeystrokeAt: number | undefined;
   private lastPause: NaturalPause | undefined;
+  private pauseBeforeLast: NaturalPause | undefined;
   /** For recent keystrokes at a line-end opener: did the next keystroke come only after the debounce? */
   private readonly pausedAfterOpener: boolean[] = [];
   private latencyMs: number | undefined;
@@ -60,6 +61,7 @@ export class AdaptiveDebounce {
       }
     }
     this.lastKeystrokeAt = at;
+    this.pauseBeforeLast = this.lastPause;
     this.lastPause = pause;
   }
 
@@ -77,13 +79,15 @@ export class AdaptiveDebounce {
   }
 
   /**
-   * The wait before a request at the cursor. After Enter the user pauses to read or think, so the
-   * request starts at once. A line-end opener skips the debounce only for a user who has recently
-   * paused after most of them: while typing through `= ( { ,` the next key comes first and would
-   * cancel the request (the e2e benchmark saw a quarter of all tokens wasted that way).
+   * The wait before a request after the last noted keystroke. After Enter the user pauses to read
+   * or think, so the request starts at once; further keys on that still blank line (indenting) are
+   * typing again. A line-end opener skips the debounce only for a user who has recently paused
+   * after most of them: while typing through `= ( { ,` the next key comes first and would cancel
+   * the request (the e2e benchmark saw a quarter of all tokens wasted that way).
    */
-  waitMs(pause: NaturalPause | undefined): number {
-    if (pause === 'fresh-line' || (pause === 'opener' && this.pausesAfterOpeners())) return 0;
+  waitMs(): number {
+    const afterEnter = this.lastPause === 'fresh-line' && this.pauseBeforeLast !== 'fresh-line';
+    if (afterEnter || (this.lastPause === 'opener' && this.pausesAfterOpeners())) return 0;
     return this.delayMs();
   }
 

@@ -187,7 +187,12 @@ describe('Usage ledger in the extension host', () => {
     const model = config.get<string>('completion.model') ?? '';
     // A tiny token budget makes the engine finish the answer itself (a stream the client stops
     // carries no server counts, and is recorded as an estimate instead).
-    await config.update('completion.maxTokens', 2, vscode.ConfigurationTarget.Global);
+    const budgets = ['completion.maxTokens', 'completion.singleLineMaxTokens'];
+    for (const key of budgets) await config.update(key, 2, vscode.ConfigurationTarget.Global);
+    // The update resolves before every listener has seen it in code-server; wait until this
+    // host's configuration (which the extension reads) has the values.
+    const applied = (): boolean => budgets.every((key) => vscode.workspace.getConfiguration('tandem').get(key) === 2);
+    for (let i = 0; i < POLL_ATTEMPTS && !applied(); i++) await sleep(POLL_MS);
     try {
       const before = localCounters(await snapshot(), model);
       const engineBefore = (await engineRequests(host)).length;
@@ -211,7 +216,7 @@ describe('Usage ledger in the extension host', () => {
       }
       assert.equal(accepted.accepted, before.accepted + 1, 'the accepted suggestion was not counted');
     } finally {
-      await config.update('completion.maxTokens', undefined, vscode.ConfigurationTarget.Global);
+      for (const key of budgets) await config.update(key, undefined, vscode.ConfigurationTarget.Global);
     }
   });
 

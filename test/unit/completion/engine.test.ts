@@ -96,6 +96,26 @@ describe('completion engine', () => {
       assert.equal(model.calls, 2);
     });
 
+    it('indenting after Enter waits for the debounce', async () => {
+      const { clock, model, engine } = setup();
+      model.onRequest = (stream) => {
+        stream.push('zz');
+        stream.end();
+      };
+      const editor = new Editor('  a();‸', engine);
+      void editor.type('\n');
+      await settle();
+      assert.equal(model.calls, 1, 'at once after Enter');
+      await clock.advance(800);
+      for (const ch of '  ') {
+        void editor.type(ch);
+        await clock.advance(70);
+      }
+      assert.equal(model.calls, 1);
+      await clock.advance(30);
+      assert.equal(model.calls, 2);
+    });
+
     it('fast typing through `= ( { ,` makes no request until the debounce elapses', async () => {
       const { clock, model, engine } = setup();
       const editor = new Editor('‸', engine);

@@ -71,18 +71,23 @@ describe('completion scheduling', () => {
       for (const { gap, pause } of keys) debounce.noteKeystroke((t += gap), pause);
     }
 
-    it('starts at once after Enter', () => {
+    it('starts at once after Enter, not for indenting keys on that blank line', () => {
       const debounce = new AdaptiveDebounce(100);
-      assert.equal(debounce.waitMs('fresh-line'), 0);
-      assert.equal(debounce.waitMs(undefined), 100);
+      typeWith(debounce, [{ gap: 80 }]);
+      assert.equal(debounce.waitMs(), 100);
+      typeWith(debounce, [{ gap: 80, pause: 'fresh-line' }]);
+      assert.equal(debounce.waitMs(), 0);
+      typeWith(debounce, [{ gap: 80, pause: 'fresh-line' }]);
+      assert.equal(debounce.waitMs(), 100);
     });
 
     it('keeps the debounce at an opener until the user has shown they pause there', () => {
       const debounce = new AdaptiveDebounce(100);
-      assert.equal(debounce.waitMs('opener'), 100, 'no evidence yet');
+      typeWith(debounce, [{ gap: 80, pause: 'opener' }]);
+      assert.equal(debounce.waitMs(), 100, 'no evidence yet');
       // Typing through `f(a, {` at 80 ms a key: never a pause after an opener.
-      typeWith(debounce, Array.from({ length: 8 }, () => [{ gap: 80, pause: 'opener' as const }, { gap: 80 }]).flat());
-      assert.equal(debounce.waitMs('opener'), 100);
+      typeWith(debounce, Array.from({ length: 8 }, () => [{ gap: 80 }, { gap: 80, pause: 'opener' as const }]).flat());
+      assert.equal(debounce.waitMs(), 100);
     });
 
     it('skips the debounce at an opener for a user who mostly pauses after one', () => {
@@ -93,11 +98,12 @@ describe('completion scheduling', () => {
         { gap: 80, pause: 'opener' }, { gap: 100 },
         { gap: 80, pause: 'opener' }, { gap: 60 },
         { gap: 80, pause: 'opener' }, { gap: 2000 },
+        { gap: 80, pause: 'opener' },
       ]);
-      assert.equal(debounce.waitMs('opener'), 0);
+      assert.equal(debounce.waitMs(), 0);
       // The user speeds up: recent openers were typed through, so the debounce is back.
-      typeWith(debounce, Array.from({ length: 4 }, () => [{ gap: 80, pause: 'opener' as const }, { gap: 80 }]).flat());
-      assert.equal(debounce.waitMs('opener'), 100);
+      typeWith(debounce, Array.from({ length: 4 }, () => [{ gap: 80 }, { gap: 80, pause: 'opener' as const }]).flat());
+      assert.equal(debounce.waitMs(), 100);
     });
   });
 
