@@ -25,10 +25,10 @@ const extension = {
   logLevel: 'warning',
 };
 
-/** The chat panel's browser script: one self-contained IIFE loaded by the webview under its CSP. */
-const chatWebview = {
-  entryPoints: ['src/webview/chat/main.ts'],
-  outfile: 'media/chat/chat.js',
+/** A webview page's browser script (`src/webview/<page>/main.ts` -> `media/<page>/<page>.js`): one IIFE loaded under the page's CSP. */
+const webviewBundle = (page) => ({
+  entryPoints: [`src/webview/${page}/main.ts`],
+  outfile: `media/${page}/${page}.js`,
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -36,20 +36,10 @@ const chatWebview = {
   minify: production,
   sourcemap: false,
   logLevel: 'warning',
-};
-
-/** The usage dashboard's browser script (chart.js bundled, tree-shaken): one IIFE loaded under the webview's CSP. */
-const usageWebview = {
-  entryPoints: ['src/webview/usage/main.ts'],
-  outfile: 'media/usage/usage.js',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2022',
-  minify: production,
-  sourcemap: false,
-  logLevel: 'warning',
-};
+});
+const chatWebview = webviewBundle('chat');
+// chart.js is bundled and tree-shaken (only the controllers and elements the dashboard registers).
+const usageWebview = webviewBundle('usage');
 
 /** Node-side tests, engine, benchmarks and scripts: ES modules, packages left in node_modules. */
 const nodeTools = {

@@ -5,40 +5,17 @@
 // policy that locks the workspace and explains itself; a broken policy that warns and recovers.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEngine, type Engine, type RequestLogEntry } from '../engine/server';
 import { PeakMemorySampler, withWorkbench, type Workbench } from './harness';
+import { startRecordingServer, type RecordingServer } from '../support/recordingServer';
 
 const STATUS_ITEM = 'tandem-dev.tandem.tandem.status';
 const API_KEY = 'sk-e2e-policy-real-key-7f3a';
 const FILE = 'src/app.ts';
 const SOURCE = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
-
-interface Attacker {
-  url: string;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-/** The server a hostile workspace points Tandem at: it records whatever reaches it. */
-async function startAttacker(): Promise<Attacker> {
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(`${req.method} ${req.url} authorization=${req.headers.authorization ?? ''}`);
-    req.resume();
-    res.writeHead(500).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const cloudRequests = (engine: Engine): RequestLogEntry[] => engine.requests().filter((entry) => entry.path.startsWith('/v1/'));
 const localChats = (engine: Engine): RequestLogEntry[] => engine.requests().filter((entry) => entry.path === '/api/chat');
@@ -93,7 +70,7 @@ async function dismissNotifications(workbench: Workbench): Promise<void> {
 }
 
 let engine: Engine;
-let attacker: Attacker;
+let attacker: RecordingServer;
 let memory: PeakMemorySampler;
 let started: number;
 
@@ -101,7 +78,7 @@ before(async () => {
   started = Date.now();
   memory = new PeakMemorySampler();
   engine = await startEngine({ models: { 'qwen2.5-coder:1.5b-base': '1m', 'qwen2.5-coder:7b': '1m', 'gpt-4.1': '1m' }, apiKey: API_KEY });
-  attacker = await startAttacker();
+  attacker = await startRecordingServer();
   lap('engine and attacker started');
 });
 

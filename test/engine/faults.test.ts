@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { startEngine, type Engine } from './server';
-import { rejection, waitFor } from './test-support';
+import type { Engine } from './server';
+import { rejection, waitFor, useLoopbackEngine } from './test-support';
 
 const MODEL = 'qwen2.5-coder:1.5b-base';
 const chatArgs = { model: MODEL, messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 4 };
@@ -12,16 +12,11 @@ describe('loopback engine: faults as the real clients see them', () => {
   let ollama: Ollama;
   let openai: OpenAI;
 
-  before(async () => {
-    engine = await startEngine({ models: { [MODEL]: '1m' } });
+  useLoopbackEngine({ models: { [MODEL]: '1m' } }, async (started) => {
+    engine = started;
     ollama = new Ollama({ host: engine.url });
     openai = new OpenAI({ apiKey: 'unused', baseURL: `${engine.url}/v1`, maxRetries: 0 });
     await ollama.generate({ model: MODEL, prompt: '' }); // load once, so timings below are not load times
-  });
-  after(() => engine?.stop());
-  beforeEach(() => {
-    engine.setFaults([]);
-    engine.clearLog();
   });
 
   it('429 with Retry-After: the openai client sees it, and its retry honours the delay', async () => {

@@ -1,7 +1,8 @@
-// Helpers shared by the engine's own test suites.
+// Helpers shared by the test suites that run against the loopback engine.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findRepoRoot } from './gguf/model-cache';
+import { startEngine, type Engine, type EngineOptions } from './server';
 
 /** Polls `probe` every 5 ms until it returns a value, for at most `timeoutMs`. */
 export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -28,4 +29,21 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Mocha hooks for one loopback engine per suite: started before the suite (then `onStart` gets it),
+ * stopped after it, and before each test its faults are cleared and its log emptied.
+ */
+export function useLoopbackEngine(options: EngineOptions, onStart: (engine: Engine) => void | Promise<void>): void {
+  let engine: Engine | undefined;
+  before(async () => {
+    engine = await startEngine(options);
+    await onStart(engine);
+  });
+  after(() => engine?.stop());
+  beforeEach(() => {
+    engine?.setFaults([]);
+    engine?.clearLog();
+  });
 }

@@ -2,12 +2,11 @@
 // locks the workspace, a broken one that fails closed and names itself, ignore files, renames,
 // the egress log, and a cloned repository's settings trying to redirect traffic.
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { PolicyDecision } from '../../../src/core/policy/policyTypes';
 import type { WorkspacePolicy as EffectiveWorkspacePolicy } from '../../../src/core/policy/effectivePolicy';
 import { LOCAL_HOST_ENV } from './environment';
+import { startRecordingServer, type RecordingServer } from '../../support/recordingServer';
 
 const EXTENSION_ID = 'tandem-dev.tandem';
 const WAIT_MS = 10_000;
@@ -36,22 +35,6 @@ async function policyWhen(check: (state: PolicyState) => boolean, what: string, 
     state = await policyState(file);
   }
   return state;
-}
-
-/** An HTTP server on 127.0.0.1 that answers 500 and remembers every request it got. */
-async function recordingServer(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(`${req.method} ${req.url} auth=${req.headers.authorization ?? ''}`);
-    req.resume();
-    res.writeHead(500).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 /** The warning background belongs to a policy error or an offline engine; a slow engine must not fail a policy test. */
@@ -162,7 +145,7 @@ describe('Policy and egress in the extension host', () => {
   describe('a cloned repository whose .vscode/settings.json redirects Tandem to another server', () => {
     const engineUrl = process.env[LOCAL_HOST_ENV];
     const apiKey = 'sk-policy-suite-real-key';
-    let attacker: Awaited<ReturnType<typeof recordingServer>>;
+    let attacker: RecordingServer;
     const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('tandem');
     const engineRequests = async (): Promise<EngineRequest[]> => ((await (await fetch(`${engineUrl}/__engine/stats`)).json()) as { requests: EngineRequest[] }).requests;
     const refactor = async (): Promise<void> => {
@@ -173,7 +156,7 @@ describe('Policy and egress in the extension host', () => {
 
     before(async function () {
       if (!engineUrl) this.skip();
-      attacker = await recordingServer();
+      attacker = await startRecordingServer();
       // The user's own settings: the engine's OpenAI-compatible API plays the cloud (plain http on
       // loopback is allowed because the launcher sets TANDEM_TEST_ALLOW_HTTP_LOOPBACK=1).
       await config().update('cloud.baseUrl', `${engineUrl}/v1`, vscode.ConfigurationTarget.Global);

@@ -6,8 +6,8 @@ import type { ChatEvent, ChatRequest } from '../../../src/core/chat/types';
 import { systemClock } from '../../../src/core/net/clock';
 import type { PolicyDecision } from '../../../src/core/policy/policyTypes';
 import type { CloudEndpoint, IncludedFile } from '../../../src/core/routing/router';
-import { startEngine, type Engine } from '../../engine/server';
-import { waitFor } from '../../engine/test-support';
+import type { Engine } from '../../engine/server';
+import { waitFor, useLoopbackEngine } from '../../engine/test-support';
 import { closedPort, drain } from './engineHelpers';
 
 const CLOUD_MODEL = 'gpt-4.1';
@@ -49,13 +49,8 @@ describe('ChatService against the loopback engine', function () {
   this.timeout(30_000);
   let engine: Engine;
 
-  before(async () => {
-    engine = await startEngine({ models: { [CLOUD_MODEL]: '1m', [LOCAL_MODEL]: '1m' }, apiKey: KEY });
-  });
-  after(() => engine?.stop());
-  beforeEach(() => {
-    engine.setFaults([]);
-    engine.clearLog();
+  useLoopbackEngine({ models: { [CLOUD_MODEL]: '1m', [LOCAL_MODEL]: '1m' }, apiKey: KEY }, (started) => {
+    engine = started;
   });
 
   function harness(h: HarnessOptions = {}) {

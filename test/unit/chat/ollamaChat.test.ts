@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { OllamaChat } from '../../../src/backends/ollamaChat';
 import type { ChatChunk } from '../../../src/core/chat/ports';
 import { EndpointUnreachableError, ModelNotFoundError, RequestCancelledError, StreamResetError } from '../../../src/core/net/errors';
-import { startEngine, type Engine } from '../../engine/server';
-import { rejection, waitFor } from '../../engine/test-support';
+import type { Engine } from '../../engine/server';
+import { rejection, waitFor, useLoopbackEngine } from '../../engine/test-support';
 import { closedPort, drain } from './engineHelpers';
 
 const MODEL = 'qwen2.5-coder:7b';
@@ -13,13 +13,8 @@ describe('OllamaChat against the loopback engine', function () {
   this.timeout(30_000);
   let engine: Engine;
 
-  before(async () => {
-    engine = await startEngine({ models: { [MODEL]: '1m' } });
-  });
-  after(() => engine?.stop());
-  beforeEach(() => {
-    engine.setFaults([]);
-    engine.clearLog();
+  useLoopbackEngine({ models: { [MODEL]: '1m' } }, (started) => {
+    engine = started;
   });
 
   it('streams /api/chat text and reports usage from prompt_eval_count and eval_count', async () => {

@@ -12,8 +12,8 @@ import {
   ServerError,
   StreamResetError,
 } from '../../../src/core/net/errors';
-import { startEngine, type Engine } from '../../engine/server';
-import { rejection, waitFor } from '../../engine/test-support';
+import type { Engine } from '../../engine/server';
+import { rejection, waitFor, useLoopbackEngine } from '../../engine/test-support';
 import { drain } from './engineHelpers';
 
 const MODEL = 'gpt-4.1';
@@ -27,14 +27,9 @@ describe('OpenAiTransport against the loopback engine', function () {
   const transport = (key: string | undefined, firstByteTimeoutMs = 5000) => new OpenAiTransport({ apiKey: async () => key, firstByteTimeoutMs, now: Date.now });
   const stream = (t: OpenAiTransport, signal?: AbortSignal, model = MODEL) => drain(t.streamChat(MESSAGES, { baseUrl, model, signal }), 15_000);
 
-  before(async () => {
-    engine = await startEngine({ models: { [MODEL]: '1m' }, apiKey: KEY });
+  useLoopbackEngine({ models: { [MODEL]: '1m' }, apiKey: KEY }, async (started) => {
+    engine = started;
     baseUrl = `${engine.url}/v1`;
-  });
-  after(() => engine?.stop());
-  beforeEach(() => {
-    engine.setFaults([]);
-    engine.clearLog();
   });
 
   it('streams text and the usage the server reports, asking for it with include_usage', async () => {

@@ -10,9 +10,10 @@ import { PolicyStore } from '../../../src/core/policy/policyStore';
 import type { PolicyMode } from '../../../src/core/policy/policyTypes';
 import type { RouteReason } from '../../../src/core/usage/cell';
 import { ChatBackend, type ChatEndpoints } from '../../../src/vscode/chat/chatBackend';
-import { startEngine, type Engine } from '../../engine/server';
+import type { Engine } from '../../engine/server';
 import { drain } from '../chat/engineHelpers';
 import { folderInputs } from '../policy/folderInputs';
+import { useLoopbackEngine } from '../../engine/test-support';
 
 const FOLDER = 'file:///work/api';
 const CLOUD_MODEL = 'gpt-4.1';
@@ -45,13 +46,8 @@ describe('ChatBackend: policy, trust and the gate decide who answers (loopback e
   this.timeout(60_000);
   let engine: Engine;
 
-  before(async () => {
-    engine = await startEngine({ models: { [CLOUD_MODEL]: '1m', [LOCAL_MODEL]: '1m' }, apiKey: KEY });
-  });
-  after(() => engine?.stop());
-  beforeEach(() => {
-    engine.setFaults([]);
-    engine.clearLog();
+  useLoopbackEngine({ models: { [CLOUD_MODEL]: '1m', [LOCAL_MODEL]: '1m' }, apiKey: KEY }, (started) => {
+    engine = started;
   });
 
   function rig(options: RigOptions = {}) {

@@ -8,8 +8,8 @@ import { systemClock } from '../../../src/core/net/clock';
 import { ModelNotFoundError } from '../../../src/core/net/errors';
 import { defaultModelCache } from '../../engine/gguf/model-cache';
 import { SPECIAL_TOKENS } from '../../engine/qwen-format';
-import { startEngine, type Engine } from '../../engine/server';
-import { typeScriptSample, waitFor } from '../../engine/test-support';
+import type { Engine } from '../../engine/server';
+import { typeScriptSample, waitFor, useLoopbackEngine } from '../../engine/test-support';
 
 const MODEL = 'qwen2.5-coder:1.5b-base';
 /** How soon after the superseding keystroke the engine must have stopped the stale request. */
@@ -22,16 +22,11 @@ describe('completion engine against the loopback engine (real ollama client, 20m
   let format: FimFormat;
   const source = typeScriptSample();
 
-  before(async () => {
-    engine = await startEngine({ models: { [MODEL]: '20m' }, pullable: { 'tandem-pulled:1m': '1m' } });
+  useLoopbackEngine({ models: { [MODEL]: '20m' }, pullable: { 'tandem-pulled:1m': '1m' } }, async (started) => {
+    engine = started;
     backend = new OllamaBackend(engine.url);
     format = resolveFimFormat({ modelName: MODEL, show: await backend.show(MODEL, AbortSignal.timeout(5000)) });
     await backend.warmUp(MODEL, AbortSignal.timeout(30_000));
-  });
-  after(() => engine?.stop());
-  beforeEach(() => {
-    engine.setFaults([]);
-    engine.clearLog();
   });
 
   function newEngine(overrides: Partial<CompletionSettings> = {}, breaker = { failureThreshold: 3, cooldownMs: 300 }) {
