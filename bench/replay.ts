@@ -59,11 +59,15 @@ export interface ShownSuggestion {
   readonly text: string;
   readonly source: string;
   readonly requestId: number | undefined;
+  /** Resolves true when a longer version can be asked for (`askAgain`), as the engine's suggestions do. */
+  readonly update?: Promise<boolean>;
 }
 
 /** A scheduler under test: asked on every keystroke (a newer call makes the older one stale). */
 export interface ReplayScheduler {
   request(document: TextCompletionDocument, position: CursorPosition, keystroke: number): Promise<ShownSuggestion | undefined>;
+  /** Asked again with nothing typed, as VS Code is when a suggestion grew. */
+  askAgain?(document: TextCompletionDocument, position: CursorPosition): Promise<ShownSuggestion | undefined>;
   accept(suggestion: ShownSuggestion): void;
 }
 
@@ -136,13 +140,14 @@ export async function replay(session: TypingSession, scheduler: ReplayScheduler,
     truth.position = session.start + at;
     const state = { keystroke, typedAt: at, shown: undefined as ShownSuggestion | undefined, at: startedAt };
     current = state;
-    calls.push(
-      scheduler.request(document, document.positionAt(session.start + at), keystroke).then((suggestion) => {
-        if (!suggestion || current !== state) return;
-        state.shown = suggestion;
-        log.shown.push({ keystroke, source: suggestion.source, requestId: suggestion.requestId, latencyMs: Date.now() - startedAt, accepted: false });
-      }),
-    );
+    const position = document.positionAt(session.start + at);
+    const offered = (suggestion: ShownSuggestion | undefined): Promise<void> | undefined => {
+      if (!suggestion || current !== state) return undefined;
+      if (!state.shown) log.shown.push({ keystroke, source: suggestion.source, requestId: suggestion.requestId, latencyMs: Date.now() - startedAt, accepted: false });
+      state.shown = suggestion;
+      return suggestion.update?.then((grew) => (grew && current === state ? scheduler.askAgain?.(document, position).then(offered) : undefined));
+    };
+    calls.push(scheduler.request(document, position, keystroke).then(offered));
   };
 
   let throughLeft: number | undefined;
@@ -203,8 +208,12 @@ export class TandemScheduler implements ReplayScheduler {
     return this.engine.complete({ document, position, trigger: 'automatic' });
   }
 
+  askAgain(document: TextCompletionDocument, position: CursorPosition): Promise<ShownSuggestion | undefined> {
+    return this.engine.complete({ document, position, trigger: 'explicit' });
+  }
+
   accept(suggestion: ShownSuggestion): void {
-    this.engine.accept(suggestion.id);
+    this.engine.accept(suggestion.id, suggestion.text.length);
   }
 }
 

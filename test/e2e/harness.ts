@@ -389,6 +389,16 @@ export class Workbench {
     return editorText([inline, ...below].join('\n'));
   }
 
+  /** Whether ghost text shows in the active editor right now. */
+  async ghostTextVisible(): Promise<boolean> {
+    return (await this.activeEditor().locator('.view-lines .ghost-text-decoration, .suggest-preview-text .ghost-text').count()) > 0;
+  }
+
+  /** Presses one key (Playwright's names: 'Escape', 'End', 'Enter'). */
+  async press(key: string): Promise<void> {
+    await this.page.keyboard.press(key);
+  }
+
   /** Accepts the shown suggestion. A new one may follow at once, so this does not wait for it to vanish. */
   async acceptGhostText(): Promise<void> {
     await this.page.keyboard.press('Tab');

@@ -60,8 +60,13 @@ export interface CompletionEngineDeps {
 export interface CompletionRequest {
   readonly document: CompletionDocument;
   readonly position: CursorPosition;
-  /** explicit: the user asked (no debounce). */
-  readonly trigger: 'automatic' | 'explicit';
+  /**
+   * automatic: the editor asks after a keystroke. explicit: the user asked (no debounce). edit:
+   * the keystroke's own edit, seen before the editor asks (it waits ~50 ms first); a request
+   * starts only where it would start at once (after Enter), and the editor's request for the
+   * same cursor then takes it over.
+   */
+  readonly trigger: 'automatic' | 'explicit' | 'edit';
 }
 
 /** Where a suggestion came from: a new model request, the cache, the shown suggestion, or a running stream. */
@@ -75,6 +80,12 @@ export interface Suggestion {
   readonly source: SuggestionSource;
   /** The model request whose output this is (absent for cache hits). */
   readonly requestId: number | undefined;
+  /**
+   * Set while the model is still writing this suggestion (it is shown as soon as it has whole
+   * words): resolves true once a longer version is ready — ask again at the same position to get
+   * it — and false when none will come.
+   */
+  readonly update: Promise<boolean> | undefined;
 }
 
 export type CompletionEvent =
@@ -113,13 +124,26 @@ export type CompletionEvent =
 /** The suggestion last returned for a document, anchored where it was shown, '\n' line ends. */
 interface ShownSuggestion {
   readonly id: string;
-  readonly line: number;
-  readonly character: number;
-  readonly linePrefix: string;
-  readonly lineSuffix: string;
+  readonly cursor: CursorContext;
   readonly text: string;
   readonly source: SuggestionSource;
   readonly requestId: number | undefined;
+  readonly growing: Growing | undefined;
+}
+
+/** The stream a suggestion was shown from before it ended; it keeps running to complete the suggestion. */
+interface Growing {
+  readonly generation: Generation;
+  /** Characters of the stream's output before the suggestion's start (typed since the request began). */
+  readonly offset: number;
+  readonly options: PostprocessOptions;
+  /** Withdraws the suggestion's interest in the stream. */
+  readonly release: () => void;
+}
+
+/** What a stream offers a call: its suggestion text so far (undefined: nothing worth showing). */
+interface Offer {
+  readonly text: string | undefined;
 }
 
 /** Per-document state: one call and at most one model request at a time. */
@@ -127,6 +151,8 @@ interface DocumentSlot {
   call: AbortController | undefined;
   generation: Generation | undefined;
   shown: ShownSuggestion | undefined;
+  /** Where the last 'edit' call left the cursor: the editor's request there is the same keystroke. */
+  edited: CursorContext | undefined;
 }
 
 const DEFAULT_BREAKER: BreakerOptions = { failureThreshold: 3, cooldownMs: 10_000 };
@@ -183,6 +209,12 @@ export class CompletionEngine {
     const startedAt = this.deps.clock.now();
     const { document } = request;
     const slot = this.slotFor(document.uri);
+    const cursor = this.deps.isAllowedAsContext(document) ? readCursor(document, request.position) : undefined;
+    const pause = cursor && !cursor.looksBinary ? naturalPauseAt(cursor) : undefined;
+    const sameKeystroke = request.trigger === 'automatic' && slot.edited !== undefined && cursor !== undefined && sameCursor(slot.edited, cursor);
+    slot.edited = request.trigger === 'edit' ? cursor : undefined;
+    if (request.trigger !== 'explicit' && !sameKeystroke) this.debounce.noteKeystroke(startedAt, pause);
+    if (request.trigger === 'edit' && this.debounce.waitMs() > 0) return undefined;
     const call = new AbortController();
     const onCallerAbort = () => call.abort();
     if (signal?.aborted) call.abort();
@@ -190,9 +222,6 @@ export class CompletionEngine {
     const previous = slot.call;
     slot.call = call;
     try {
-      const cursor = this.deps.isAllowedAsContext(document) ? readCursor(document, request.position) : undefined;
-      const pause = cursor && !cursor.looksBinary ? naturalPauseAt(cursor) : undefined;
-      if (request.trigger === 'automatic') this.debounce.noteKeystroke(startedAt, pause);
       const running = slot.generation?.settled === false ? slot.generation : undefined;
       const typed = running && cursor && !cursor.looksBinary ? typedSinceStart(running, cursor) : undefined;
       // Attach before the previous call lets go, so a stream this call can use survives the hand-over.
@@ -203,30 +232,29 @@ export class CompletionEngine {
       const multiline = wantsMultiline(cursor, this.settings.multiline);
       const options = this.postprocessOptions(multiline);
       try {
-        const show = (text: string | undefined, source: SuggestionSource, requestId: number | undefined) =>
-          this.show(slot, document, cursor, text, source, requestId, startedAt);
-
-        const through = slot.shown && typedThrough(slot.shown, document, cursor);
-        if (through) return show(through, 'typing-through', slot.shown!.requestId);
-        const cached = this.cache.lookup(cursor.scope, cursor.linePrefix);
-        if (cached) return show(cached.text, 'cache', undefined);
+        const shown = slot.shown;
+        const through = shown && typedThrough(shown, document, cursor);
+        // Asked again where nothing changed (e.g. because the suggestion grew): the same suggestion.
+        if (shown && through?.typed === '') return this.offer(slot, shown, document);
 
         if (running && typed !== undefined) {
-          await running.until((text) => !consistent(text, typed) || this.isEnough(text.slice(typed.length), cursor, options), call.signal);
+          const offer = await this.offerFrom(running, typed, cursor, options, call.signal);
           if (call.signal.aborted) return undefined;
-          const text = running.outcome === 'failed' ? undefined : this.usableText(running);
-          if (text?.startsWith(typed)) {
+          if (offer) {
             running.markServed();
-            return show(postprocess(text.slice(typed.length), cursor, options), 'in-flight', running.spec.id);
+            return this.show(slot, document, cursor, offer.text, 'in-flight', running.spec.id, startedAt, { generation: running, offset: typed.length, options });
           }
           // The stream went another way than the user: stop it and ask afresh.
           running.abandon();
         }
+        if (through) return this.show(slot, document, cursor, through.rest, 'typing-through', shown!.requestId, startedAt);
+        const cached = this.cache.lookup(cursor.scope, cursor.linePrefix);
+        if (cached) return this.show(slot, document, cursor, cached.text, 'cache', undefined, startedAt);
       } finally {
         release?.();
       }
 
-      const wait = request.trigger === 'explicit' ? 0 : this.debounce.waitMs();
+      const wait = request.trigger === 'automatic' ? this.debounce.waitMs() : 0;
       if (!(await delay(this.deps.clock, wait, call.signal))) return undefined;
       if (this.breaker.state === 'open') return undefined;
 
@@ -234,27 +262,38 @@ export class CompletionEngine {
       slot.generation = generation;
       const releaseOwn = generation.attach();
       try {
-        await generation.until((text) => generation.spec.isEnough(text), call.signal);
+        const offer = await this.offerFrom(generation, '', cursor, options, call.signal);
+        if (!offer || call.signal.aborted) return undefined;
+        return this.show(slot, document, cursor, offer.text, 'model', generation.spec.id, startedAt, { generation, offset: 0, options });
       } finally {
         releaseOwn();
       }
-      if (call.signal.aborted || generation.outcome === 'failed' || generation.outcome === 'superseded') return undefined;
-      const text = this.usableText(generation);
-      const kept = text === undefined ? undefined : postprocess(text, cursor, options);
-      return this.show(slot, document, cursor, kept, 'model', generation.spec.id, startedAt);
     } finally {
       signal?.removeEventListener('abort', onCallerAbort);
       if (slot.call === call) slot.call = undefined;
     }
   }
 
-  /** Records that the user accepted a suggestion returned by `complete`. */
-  accept(suggestionId: string): void {
+  /** The user dismissed the suggestion shown in a document: its stream stops, and it is not offered again. */
+  dismiss(uri: string): void {
+    const slot = this.slots.get(uri);
+    const growing = slot?.shown?.growing;
+    if (!slot) return;
+    slot.shown = undefined;
+    growing?.generation.abandon();
+  }
+
+  /**
+   * Records that the user accepted a suggestion returned by `complete`, with the `characters` the
+   * editor inserted (a suggestion may have grown since that version of it was shown).
+   */
+  accept(suggestionId: string, characters: number): void {
     for (const [uri, slot] of this.slots) {
       const shown = slot.shown;
       if (shown?.id !== suggestionId) continue;
-      this.events.emit({ type: 'suggestionAccepted', suggestionId, documentUri: uri, source: shown.source, requestId: shown.requestId, characters: shown.text.length });
+      this.events.emit({ type: 'suggestionAccepted', suggestionId, documentUri: uri, source: shown.source, requestId: shown.requestId, characters });
       slot.shown = undefined;
+      shown.growing?.release();
       return;
     }
   }
@@ -277,7 +316,7 @@ export class CompletionEngine {
   private slotFor(uri: string): DocumentSlot {
     let slot = this.slots.get(uri);
     if (!slot) {
-      slot = { call: undefined, generation: undefined, shown: undefined };
+      slot = { call: undefined, generation: undefined, shown: undefined, edited: undefined };
       this.slots.set(uri, slot);
     }
     return slot;
@@ -370,6 +409,27 @@ export class CompletionEngine {
     return end < 0 ? undefined : generation.text.slice(0, end);
   }
 
+  /**
+   * Waits until `generation`'s output past `typed` holds a suggestion — whole words as soon as
+   * there are any, all of it once the stream stops — or until it cannot serve this cursor
+   * (undefined: it failed, was stopped, or went another way than the typed text).
+   */
+  private async offerFrom(generation: Generation, typed: string, cursor: CursorContext, options: PostprocessOptions, signal: AbortSignal): Promise<Offer | undefined> {
+    const ready = (text: string) =>
+      !consistent(text, typed) ||
+      (text.length > typed.length && (this.isEnough(text.slice(typed.length), cursor, options) || this.suggestionText(generation, typed.length, cursor, options) !== undefined));
+    await generation.until(ready, signal);
+    if (signal.aborted || generation.outcome === 'failed' || generation.outcome === 'superseded') return undefined;
+    if (!generation.text.startsWith(typed)) return undefined;
+    return { text: this.suggestionText(generation, typed.length, cursor, options) };
+  }
+
+  /** The suggestion in `generation`'s output after `offset` characters: so far (whole words), or final. */
+  private suggestionText(generation: Generation, offset: number, cursor: CursorContext, options: PostprocessOptions): string | undefined {
+    const raw = generation.settled ? this.usableText(generation) : wholeWords(generation.text, options.specialTokens);
+    return raw === undefined || raw.length <= offset ? undefined : postprocess(raw.slice(offset), cursor, options);
+  }
+
   private show(
     slot: DocumentSlot,
     document: CompletionDocument,
@@ -378,14 +438,72 @@ export class CompletionEngine {
     source: SuggestionSource,
     requestId: number | undefined,
     startedAt: number,
+    from?: Omit<Growing, 'release'>,
   ): Suggestion | undefined {
     const plain = text?.replace(/\r\n/g, '\n');
     if (plain === undefined || plain.trim() === '') return undefined;
     const id = `s${this.nextSuggestionId++}`;
-    slot.shown = { id, line: cursor.position.line, character: cursor.position.character, linePrefix: cursor.linePrefix, lineSuffix: cursor.lineSuffix, text: plain, source, requestId };
+    const growing = from && !from.generation.settled ? { ...from, release: from.generation.attach() } : undefined;
+    slot.shown?.growing?.release();
+    slot.shown = { id, cursor, text: plain, source, requestId, growing };
     this.events.emit({ type: 'suggestionShown', suggestionId: id, documentUri: document.uri, source, requestId, latencyMs: this.deps.clock.now() - startedAt, characters: plain.length });
-    return { id, text: document.eol === '\n' ? plain : plain.replace(/\n/g, document.eol), source, requestId };
+    return this.offer(slot, slot.shown, document);
   }
+
+  private offer(slot: DocumentSlot, shown: ShownSuggestion, document: CompletionDocument): Suggestion {
+    const text = document.eol === '\n' ? shown.text : shown.text.replace(/\n/g, document.eol);
+    return { id: shown.id, text, source: shown.source, requestId: shown.requestId, update: shown.growing && this.nextGrowth(slot, shown.id) };
+  }
+
+  /**
+   * Follows the stream behind shown suggestion `id` to its next step (a line completed, or the end)
+   * and puts the longer text into `slot.shown`: true when it grew, false when it will not.
+   */
+  private async nextGrowth(slot: DocumentSlot, id: string): Promise<boolean> {
+    for (;;) {
+      const growing = slot.shown?.id === id ? slot.shown.growing : undefined;
+      if (!growing) return false;
+      const { generation } = growing;
+      const lineEnds = countLineEnds(generation.text);
+      await generation.until((text) => countLineEnds(text) > lineEnds);
+      const shown = slot.shown;
+      if (shown?.id !== id || shown.growing !== growing) return false;
+      const text = generation.outcome === 'superseded' || generation.outcome === 'failed' ? undefined : this.suggestionText(generation, growing.offset, shown.cursor, growing.options);
+      if (generation.settled) growing.release();
+      slot.shown = { ...shown, text: text ?? shown.text, growing: generation.settled ? undefined : growing };
+      if (text !== undefined && text !== shown.text) return true;
+      if (generation.settled) return false;
+    }
+  }
+}
+
+function countLineEnds(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/**
+ * The part of a running stream's output that can be shown: up to its last complete word, never
+ * ending in what may be the start of a special token.
+ */
+function wholeWords(text: string, specialTokens: readonly string[]): string {
+  let end = text.length;
+  while (end > 0 && /[\p{L}\p{N}_$]/u.test(text[end - 1]!)) end--;
+  let kept = text.slice(0, end);
+  for (const token of specialTokens) {
+    for (let k = Math.min(token.length - 1, kept.length); k > 0; k--) {
+      if (kept.endsWith(token.slice(0, k))) {
+        kept = kept.slice(0, kept.length - k);
+        break;
+      }
+    }
+  }
+  return kept;
+}
+
+function sameCursor(a: CursorContext, b: CursorContext): boolean {
+  return a.scope === b.scope && a.linePrefix === b.linePrefix && a.position.line === b.position.line && a.position.character === b.position.character;
 }
 
 /** True while the stream's output and the typed text agree so far. */
@@ -413,24 +531,27 @@ function typedSinceStart(generation: Generation, cursor: CursorContext): string 
  * The rest of the shown suggestion when the user has typed its beginning (possibly across lines)
  * and nothing else changed around it.
  */
-function typedThrough(shown: ShownSuggestion, document: CompletionDocument, cursor: CursorContext): string | undefined {
+function typedThrough(shown: ShownSuggestion, document: CompletionDocument, cursor: CursorContext): { typed: string; rest: string } | undefined {
   const { line, character } = cursor.position;
-  if (cursor.lineSuffix !== shown.lineSuffix || line < shown.line) return undefined;
+  const anchor = shown.cursor;
+  const shownLine = anchor.position.line;
+  const shownCharacter = anchor.position.character;
+  if (cursor.lineSuffix !== anchor.lineSuffix || line < shownLine) return undefined;
   const newlines = shown.text.split('\n').length - 1;
-  if (line - shown.line > newlines) return undefined;
-  const anchorLine = document.lineAt(shown.line);
-  if (anchorLine.slice(Math.max(0, shown.character - shown.linePrefix.length), shown.character) !== shown.linePrefix) return undefined;
+  if (line - shownLine > newlines) return undefined;
+  const anchorLine = document.lineAt(shownLine);
+  if (anchorLine.slice(Math.max(0, shownCharacter - anchor.linePrefix.length), shownCharacter) !== anchor.linePrefix) return undefined;
   let typed: string;
-  if (line === shown.line) {
-    if (character < shown.character) return undefined;
-    typed = anchorLine.slice(shown.character, character);
+  if (line === shownLine) {
+    if (character < shownCharacter) return undefined;
+    typed = anchorLine.slice(shownCharacter, character);
   } else {
     const middle: string[] = [];
-    for (let l = shown.line + 1; l < line; l++) middle.push(document.lineAt(l));
-    typed = [anchorLine.slice(shown.character), ...middle, cursor.linePrefix].join('\n');
+    for (let l = shownLine + 1; l < line; l++) middle.push(document.lineAt(l));
+    typed = [anchorLine.slice(shownCharacter), ...middle, cursor.linePrefix].join('\n');
     if (typed.length > shown.text.length) return undefined;
   }
   if (!shown.text.startsWith(typed)) return undefined;
   const rest = shown.text.slice(typed.length);
-  return rest.trim() === '' ? undefined : rest;
+  return rest.trim() === '' ? undefined : { typed, rest };
 }

@@ -82,16 +82,16 @@ export class Generation {
   }
 
   /** Resolves once `ready(text)` holds, the generation settles, or `signal` aborts. */
-  until(ready: (text: string) => boolean, signal: AbortSignal): Promise<void> {
+  until(ready: (text: string) => boolean, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        if (!this.settled && !signal.aborted && !ready(this.text)) return;
+        if (!this.settled && !signal?.aborted && !ready(this.text)) return;
         this.waiters.delete(check);
-        signal.removeEventListener('abort', check);
+        signal?.removeEventListener('abort', check);
         resolve();
       };
       this.waiters.add(check);
-      signal.addEventListener('abort', check, { once: true });
+      signal?.addEventListener('abort', check, { once: true });
       check();
     });
   }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { SettingKey } from '../settings';
 import type { CompletionController } from './completionController';
-import { COMPLETION_ACCEPTED_COMMAND } from './inlineCompletionProvider';
+import { COMPLETION_ACCEPTED_COMMAND, DISMISS_SUGGESTION_COMMAND } from './inlineCompletionProvider';
 
 const SNOOZE_MINUTES = [5, 15, 60] as const;
 
@@ -34,6 +34,11 @@ export function registerCompletionCommands(controller: CompletionController): vs
     vscode.commands.registerCommand(COMPLETION_ACCEPTED_COMMAND, (suggestionId: string, document: vscode.TextDocument, start: vscode.Position, text: string) =>
       controller.accepted(suggestionId, document, start, text),
     ),
+    vscode.commands.registerCommand(DISMISS_SUGGESTION_COMMAND, () => {
+      const document = vscode.window.activeTextEditor?.document;
+      if (document) controller.dismissed(document);
+      return vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
+    }),
   ];
 }
 

@@ -100,6 +100,7 @@ export class CompletionController implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => {
         const change = e.contentChanges[0];
         if (change && e.document.uri.scheme !== 'output') this.snippets.note(new EditorCompletionDocument(e.document), change.range.start.line, this.clock.now());
+        this.startAfterEnter(e);
       }),
       vscode.workspace.onDidCloseTextDocument((document) => {
         const uri = document.uri.toString();
@@ -116,15 +117,34 @@ export class CompletionController implements vscode.Disposable {
 
   /** The engine for the configured model, once its format is known; undefined when it cannot serve. */
   engine(): Promise<CompletionEngine | undefined> {
-    // Completions never leave the machine: a non-loopback host counts only when the user trusts it
-    // (the status bar says "host not trusted").
-    if (classifyEndpoint(this.endpoints.localHost, this.endpoints.trustedHosts) !== 'local') return Promise.resolve(undefined);
+    if (!this.hostIsLocal()) return Promise.resolve(undefined);
     const slot = this.currentSlot();
     if (!slot.ready || (slot.retryAt !== undefined && this.clock.now() >= slot.retryAt)) {
       slot.retryAt = undefined;
       slot.ready = this.build(slot);
     }
     return slot.ready;
+  }
+
+  /** Completions never leave the machine: a non-loopback host counts only when the user trusts it (the status bar says "host not trusted"). */
+  private hostIsLocal(): boolean {
+    return classifyEndpoint(this.endpoints.localHost, this.endpoints.trustedHosts) === 'local';
+  }
+
+  /**
+   * Enter in the active editor starts the request from the edit itself, about 50 ms before VS Code
+   * asks for a suggestion (its inline-completion debounce); the provider's call for the same cursor
+   * takes the running request over.
+   */
+  private startAfterEnter(e: vscode.TextDocumentChangeEvent): void {
+    const change = e.contentChanges.length === 1 ? e.contentChanges[0] : undefined;
+    if (!change || e.reason !== undefined || !/^\r?\n[ \t]*$/.test(change.text) || vscode.window.activeTextEditor?.document !== e.document) return;
+    const engine = this.slot?.engine;
+    if (!engine || !this.hostIsLocal() || !this.automaticAllowed(e.document.languageId)) return;
+    const position = new vscode.Position(change.range.start.line + 1, change.text.length - change.text.lastIndexOf('\n') - 1);
+    engine.complete({ document: new EditorCompletionDocument(e.document), position, trigger: 'edit' }).catch((error: unknown) => {
+      this.deps.log.warn(`[Completion] ${String((error as Error)?.stack ?? error)}`);
+    });
   }
 
   /** Loads the model in the background so the first suggestion does not pay for it. */
@@ -151,8 +171,13 @@ export class CompletionController implements vscode.Disposable {
 
   /** The user took a suggestion (the inline item's command). */
   accepted(suggestionId: string, document: vscode.TextDocument, start: vscode.Position, text: string): void {
-    this.slot?.engine?.accept(suggestionId);
+    this.slot?.engine?.accept(suggestionId, text.length);
     this.deps.usage?.trackRetention(suggestionId, document, start, text);
+  }
+
+  /** The user dismissed the suggestion shown in `document`. */
+  dismissed(document: vscode.TextDocument): void {
+    this.slot?.engine?.dismiss(document.uri.toString());
   }
 
   /** Pulls the configured model with a cancellable progress notification; true when it finished. */

@@ -4,6 +4,8 @@ import { EditorCompletionDocument } from './editorDocument';
 
 /** The inline item's command: records that the user took the suggestion. */
 export const COMPLETION_ACCEPTED_COMMAND = 'tandem.internal.completionAccepted';
+/** Escape while a suggestion shows: hides it and stops it from growing back. */
+export const DISMISS_SUGGESTION_COMMAND = 'tandem.internal.dismissSuggestion';
 
 /**
  * How long a cancelled request keeps running. VS Code cancels the previous request on every
@@ -41,6 +43,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       if (!engine || token.isCancellationRequested) return undefined;
       const suggestion = await engine.complete({ document: new EditorCompletionDocument(document), position, trigger: explicit ? 'explicit' : 'automatic' }, abort.signal);
       if (!suggestion || token.isCancellationRequested) return undefined;
+      if (suggestion.update) this.askAgainWhenGrown(suggestion.update, document, position);
       const item = new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position), {
         title: 'Accept suggestion',
         command: COMPLETION_ACCEPTED_COMMAND,
@@ -54,5 +57,19 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       cancellation.dispose();
       if (grace === undefined) abort.abort();
     }
+  }
+
+  /**
+   * A suggestion is shown while the model still writes it; once it has grown, VS Code is asked
+   * for it again (the engine answers from what it has), unless the user moved on or dismissed it.
+   */
+  private askAgainWhenGrown(update: Promise<boolean>, document: vscode.TextDocument, position: vscode.Position): void {
+    const version = document.version;
+    void update.then((grew) => {
+      const editor = vscode.window.activeTextEditor;
+      const unchanged = editor?.document === document && document.version === version && editor.selection.isEmpty && editor.selection.active.isEqual(position);
+      if (grew && unchanged) return vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      return undefined;
+    });
   }
 }

@@ -96,6 +96,36 @@ describe('completion engine', () => {
       assert.equal(model.calls, 2);
     });
 
+    it("starts from Enter's own edit, and the editor's request for that cursor takes the stream over", async () => {
+      const { clock, model, engine, events } = setup();
+      const editor = new Editor('  a();\n  ‸', engine);
+      const early = track(editor.complete('edit'));
+      await settle();
+      assert.equal(model.calls, 1, 'started from the edit');
+      await clock.advance(50);
+      const shown = track(editor.complete('automatic'));
+      await settle();
+      assert.equal(early.value, undefined, 'the edit call hands over');
+      assert.equal(model.last.aborted, false, 'the hand-over keeps the stream');
+      model.last.push('b();', '\n');
+      await settle();
+      assert.equal(shown.value?.text, 'b();');
+      assert.equal(model.calls, 1);
+      assert.equal(events.filter((e) => e.type === 'suggestionShown').length, 1);
+    });
+
+    it("an edit that is not a natural pause starts nothing; the editor's request waits for the debounce", async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const v = ab‸', engine);
+      assert.equal(await editor.complete('edit'), undefined);
+      await clock.advance(50);
+      void editor.complete('automatic');
+      await clock.advance(99);
+      assert.equal(model.calls, 0, 'the debounce runs from the automatic request');
+      await clock.advance(1);
+      assert.equal(model.calls, 1);
+    });
+
     it('indenting after Enter waits for the debounce', async () => {
       const { clock, model, engine } = setup();
       model.onRequest = (stream) => {
@@ -226,7 +256,8 @@ describe('completion engine', () => {
       await clock.advance(100);
       model.last.push('\n  return 1;\n', '}\n', '\nfunction g() {');
       await settle();
-      assert.equal(shown.value?.text, '\n  return 1;\n}');
+      assert.equal(await shown.value?.update, true, 'shown while streaming, then grown');
+      assert.equal((await editor.complete())?.text, '\n  return 1;\n}');
       assert.equal((await editor.type('\n  ret'))?.text, 'urn 1;\n}');
       assert.equal(model.calls, 1);
     });
@@ -292,6 +323,94 @@ describe('completion engine', () => {
     });
   });
 
+  describe('shown while the model writes', () => {
+    it('shows the first whole words at once and grows the same suggestion when the line is done', async () => {
+      const { clock, model, engine, events } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      const first = track(editor.complete());
+      await clock.advance(100);
+      model.last.push('comp');
+      await settle();
+      assert.equal(first.done, false, 'half a word is not shown');
+      model.last.push('ute(');
+      await settle();
+      assert.equal(first.value?.text, 'compute(');
+      assert.equal(model.last.aborted, false, 'the stream goes on for the rest of the suggestion');
+      const grew = track(first.value!.update!);
+      model.last.push('1, 2);', '\n');
+      await settle();
+      assert.equal(grew.value, true);
+      const again = await editor.complete('explicit');
+      assert.equal(again?.text, 'compute(1, 2);');
+      assert.equal(again?.id, first.value?.id, 'the same suggestion, grown');
+      assert.equal(again?.update, undefined, 'finished');
+      assert.equal(model.calls, 1);
+      assert.equal(events.filter((e) => e.type === 'suggestionShown').length, 1);
+      assert.deepEqual(finished(events).map((e) => e.outcome), ['enough']);
+    });
+
+    it('never shows what may be the start of a special token', async () => {
+      const { clock, model, engine } = setup();
+      const result = track(new Editor('const total = ‸', engine).complete());
+      await clock.advance(100);
+      model.last.push('sum <|fim');
+      await settle();
+      assert.equal(result.value?.text, 'sum');
+    });
+
+    it('typing the shown words is served from the same stream, which keeps growing', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      const first = track(editor.complete());
+      await clock.advance(100);
+      const stream = model.last;
+      stream.push('compute(');
+      await settle();
+      assert.equal(first.value?.text, 'compute(');
+      const typed = await editor.type('co');
+      assert.equal(typed?.text, 'mpute(');
+      assert.equal(typed?.source, 'in-flight');
+      assert.equal(stream.aborted, false);
+      stream.push('1);', '\n');
+      assert.equal(await typed?.update, true);
+      assert.equal((await editor.complete('explicit'))?.text, 'mpute(1);');
+      assert.equal(model.calls, 1);
+    });
+
+    it('a keystroke that disagrees stops the stream behind a shown suggestion', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      const first = track(editor.complete());
+      await clock.advance(100);
+      const stream = model.last;
+      stream.push('compute(');
+      await settle();
+      const grew = track(first.value!.update!);
+      void editor.type('x');
+      await settle();
+      assert.equal(stream.aborted, true);
+      assert.equal(grew.value, false);
+    });
+
+    it('a dismissed suggestion stops its stream and is not offered again', async () => {
+      const { clock, model, engine } = setup();
+      const editor = new Editor('const total = ‸', engine);
+      const first = track(editor.complete());
+      await clock.advance(100);
+      const stream = model.last;
+      stream.push('compute(');
+      await settle();
+      const grew = track(first.value!.update!);
+      engine.dismiss('file:///w/src/a.ts');
+      await settle();
+      assert.equal(stream.aborted, true);
+      assert.equal(grew.value, false);
+      void editor.complete('explicit');
+      await settle();
+      assert.equal(model.calls, 2, 'asked afresh');
+    });
+  });
+
   describe('stopping the stream', () => {
     it('asks for the single-line token budget in single-line mode, the larger one for several lines', async () => {
       const { clock, model, engine } = setup({ settings: { maxTokens: 100, singleLineMaxTokens: 20 } });
@@ -327,7 +446,8 @@ describe('completion engine', () => {
       model.last.push('}\n');
       await settle();
       assert.equal(model.last.aborted, true);
-      assert.equal(result.value?.text, 'const a = 1;\n  return a;');
+      assert.equal(await result.value?.update, true);
+      assert.equal((await editor.complete())?.text, 'const a = 1;\n  return a;');
     });
 
     it('respects multiline "never"', async () => {
@@ -340,7 +460,7 @@ describe('completion engine', () => {
       assert.equal(result.value?.text, 'const a = 1;');
     });
 
-    it('stops a request at the time limit, without retrying', async () => {
+    it('stops a request at the time limit, without retrying; what was shown stays as it was', async () => {
       const { clock, model, engine, events } = setup({ settings: { requestTimeoutMs: 1000 } });
       const result = track(new Editor('call(‸', engine).complete());
       await clock.advance(100);
@@ -349,8 +469,8 @@ describe('completion engine', () => {
       assert.equal(model.last.aborted, false);
       await clock.advance(1);
       assert.equal(model.last.aborted, true);
-      assert.equal(result.done, true);
-      assert.equal(result.value, undefined, 'half a line is not shown');
+      assert.equal(result.value?.text, 'a,', 'whole words were shown while it streamed');
+      assert.equal(await result.value?.update, false, 'a timed-out line does not grow');
       assert.equal(finished(events)[0]?.outcome, 'timeout');
       await clock.advance(5000);
       assert.equal(model.calls, 1);
@@ -496,7 +616,7 @@ describe('completion engine', () => {
       await clock.advance(20);
       model.last.push('\n');
       await settle();
-      const [started, done, shown] = events;
+      const [started, shown, done] = events;
       assert.equal(started?.type, 'requestStarted');
       assert.ok(started?.type === 'requestStarted' && started.promptTokens > 0);
       assert.ok(done?.type === 'requestFinished');
@@ -505,9 +625,9 @@ describe('completion engine', () => {
       assert.equal(done.firstChunkMs, 30);
       assert.equal(done.generatedTokens, 2);
       assert.ok(shown?.type === 'suggestionShown');
-      assert.equal(shown.latencyMs, 150, 'keystroke to suggestion = debounce + engine time');
+      assert.equal(shown.latencyMs, 130, 'keystroke to suggestion = debounce + time to the first whole words');
       assert.equal(shown.requestId, done.requestId);
-      engine.accept(result.value!.id);
+      engine.accept(result.value!.id, result.value!.text.length);
       const accepted = events.at(-1);
       assert.ok(accepted?.type === 'suggestionAccepted');
       assert.equal(accepted.suggestionId, result.value!.id);
