@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CompletionEngine, DEFAULT_COMPLETION_SETTINGS, type CompletionEvent, type CompletionEngineDeps, type CompletionSettings, type Suggestion } from '../../../src/core/completion/engine';
+import { CompletionEngine, DEFAULT_COMPLETION_SETTINGS, type CompletionEngineDeps, type CompletionEvent, type CompletionRequest, type CompletionSettings, type Suggestion } from '../../../src/core/completion/engine';
 import type { ContextSnippet } from '../../../src/core/completion/ports';
 import { FAMILY_TEMPLATES, resolveFimFormat } from '../../../src/core/completion/templates';
 import { EndpointUnreachableError } from '../../../src/core/net/errors';
@@ -29,7 +29,7 @@ class Editor {
     private readonly uri = 'file:///w/src/a.ts',
   ) {}
 
-  complete(trigger: 'automatic' | 'explicit' = 'automatic', signal?: AbortSignal): Promise<Suggestion | undefined> {
+  complete(trigger: CompletionRequest['trigger'] = 'automatic', signal?: AbortSignal): Promise<Suggestion | undefined> {
     const { document, position } = docWithCursor(this.text, { uri: this.uri });
     return this.engine.complete({ document, position, trigger }, signal);
   }

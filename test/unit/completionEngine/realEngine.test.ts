@@ -47,7 +47,8 @@ describe('completion engine against the loopback engine (real ollama client, 20m
     const { completion, events } = newEngine({ multiline: 'never' });
     const text = `${source.slice(0, 2000)}\n`;
     const document = new TextCompletionDocument(`${text}\n}\n`, 'file:///a.ts', 'a.ts', 'typescript');
-    await completion.complete({ document, position: document.positionAt(text.length), trigger: 'explicit' });
+    const suggestion = await completion.complete({ document, position: document.positionAt(text.length), trigger: 'explicit' });
+    await suggestion?.update;
     const [entry] = generateEntries();
     const body = JSON.parse(entry!.body) as { suffix?: string; raw?: boolean; options: { temperature: number; stop: string[]; num_predict: number } };
     assert.equal(body.raw, undefined);
@@ -120,6 +121,7 @@ describe('completion engine against the loopback engine (real ollama client, 20m
     engine.setFaults([]);
     await new Promise((resolve) => setTimeout(resolve, 350));
     const suggestion = await completion.complete({ document, position, trigger: 'explicit' });
+    await suggestion?.update;
     assert.equal(completion.engineState, 'up');
     assert.equal(events.filter((e) => e.type === 'engineUp').length, 1);
     assert.equal(generateEntries().length, 1, 'one probe request after the cooldown');
@@ -131,9 +133,14 @@ describe('completion engine against the loopback engine (real ollama client, 20m
     const { completion } = newEngine({ multiline: 'never' });
     const prefix = `${source.slice(0, 1500)}\nexport const value = `;
     const document = new TextCompletionDocument(prefix, 'file:///d.ts', 'd.ts', 'typescript');
-    const shown = await completion.complete({ document, position: document.positionAt(prefix.length), trigger: 'explicit' });
+    const position = document.positionAt(prefix.length);
+    const first = await completion.complete({ document, position, trigger: 'explicit' });
+    // Shown from its first words; once the stream ends, asking again gives the whole suggestion.
+    if (await first?.update) assert.equal((await completion.complete({ document, position, trigger: 'explicit' }))?.id, first?.id);
+    const shown = await completion.complete({ document, position, trigger: 'explicit' });
     // The 20m model's text is meaningless, but the engine shows it (typing through it is what counts here).
     assert.ok(shown, 'the model answered with a suggestion');
+    assert.equal(shown.update, undefined, 'complete');
     const requests = generateEntries().length;
     const typed = `${prefix}${shown.text.slice(0, 1)}`;
     const next = new TextCompletionDocument(typed, 'file:///d.ts', 'd.ts', 'typescript');
