@@ -12,6 +12,7 @@ export const SettingKey = {
   completionPromptTokens: 'completion.promptTokens',
   completionMaxTokens: 'completion.maxTokens',
   completionSingleLineMaxTokens: 'completion.singleLineMaxTokens',
+  completionSuffixTokens: 'completion.suffixTokens',
   completionMultiline: 'completion.multiline',
   completionDebounceMs: 'completion.debounceMs',
   completionTimeoutMs: 'completion.timeoutMs',
@@ -41,6 +42,7 @@ const MULTILINE_SETTINGS: readonly MultilineSetting[] = ['auto', 'always', 'neve
 /** How inline completions are requested (everything but the model and its format). */
 export interface CompletionTuning {
   promptTokens: number;
+  suffixTokens: number;
   /** Multi-line requests. */
   maxTokens: number;
   singleLineMaxTokens: number;
@@ -105,6 +107,7 @@ export class Settings {
     const debounceMs = config.get<number | null>(SettingKey.completionDebounceMs, null);
     return {
       promptTokens: positiveInteger(config.get(SettingKey.completionPromptTokens), 1500),
+      suffixTokens: nonNegativeInteger(config.get(SettingKey.completionSuffixTokens), 128),
       maxTokens: positiveInteger(config.get(SettingKey.completionMaxTokens), 128),
       singleLineMaxTokens: positiveInteger(config.get(SettingKey.completionSingleLineMaxTokens), 32),
       multiline: MULTILINE_SETTINGS.includes(multiline) ? multiline : 'auto',
@@ -142,7 +145,15 @@ function validFallbacks(value: unknown): CloudFallback[] {
 }
 
 function positiveInteger(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
+  return atLeast(1, value, fallback);
+}
+
+function nonNegativeInteger(value: unknown, fallback: number): number {
+  return atLeast(0, value, fallback);
+}
+
+function atLeast(min: number, value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
 }
 
 function customTemplateSpec(value: unknown): CustomTemplateSpec | undefined {

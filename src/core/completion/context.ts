@@ -79,6 +79,12 @@ export interface PromptOptions {
   readonly promptTokens: number;
   /** Largest share of the budget the suffix may take. */
   readonly suffixShare: number;
+  /**
+   * Most tokens for the suffix. The suffix follows the prefix in the prompt, so every request
+   * evaluates it again (the engine's cache ends where the prefix changed): it costs its size in
+   * prompt evaluation on every keystroke that asks.
+   */
+  readonly suffixTokens: number;
   /** Largest share of the budget snippets from other files may take. */
   readonly snippetShare: number;
   /**
@@ -95,6 +101,7 @@ export interface PromptOptions {
 export const DEFAULT_PROMPT_OPTIONS: Omit<PromptOptions, 'estimateTokens' | 'specialTokens' | 'isAllowedAsContext'> = {
   promptTokens: 1500,
   suffixShare: 0.25,
+  suffixTokens: 128,
   snippetShare: 0.25,
   windowQuantumLines: 8,
 };
@@ -123,7 +130,7 @@ export function buildPrompt(document: CompletionDocument, cursor: CursorContext,
   let remaining = options.promptTokens - est(header);
 
   // Suffix: rest of the cursor line, then whole lines below.
-  let suffixBudget = Math.floor(options.promptTokens * options.suffixShare);
+  let suffixBudget = Math.min(Math.floor(options.promptTokens * options.suffixShare), options.suffixTokens);
   const suffixLineText = fitStart(cursor.lineSuffix, suffixBudget, est);
   suffixBudget -= est(suffixLineText);
   const below: string[] = [];

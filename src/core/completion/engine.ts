@@ -18,6 +18,8 @@ export interface CompletionSettings {
   readonly format: FimFormat;
   /** Prompt budget in (estimated) tokens. */
   readonly promptTokens: number;
+  /** Most of the prompt budget the text after the cursor may take (PromptOptions.suffixTokens). */
+  readonly suffixTokens: number;
   /** num_predict for multi-line requests. */
   readonly maxTokens: number;
   /**
@@ -36,6 +38,7 @@ export interface CompletionSettings {
 
 export const DEFAULT_COMPLETION_SETTINGS: Omit<CompletionSettings, 'model' | 'format'> = {
   promptTokens: DEFAULT_PROMPT_OPTIONS.promptTokens,
+  suffixTokens: DEFAULT_PROMPT_OPTIONS.suffixTokens,
   maxTokens: 128,
   singleLineMaxTokens: 32,
   multiline: 'auto',
@@ -213,7 +216,7 @@ export class CompletionEngine {
     const pause = cursor && !cursor.looksBinary ? naturalPauseAt(cursor) : undefined;
     const sameKeystroke = request.trigger === 'automatic' && slot.edited !== undefined && cursor !== undefined && sameCursor(slot.edited, cursor);
     slot.edited = request.trigger === 'edit' ? cursor : undefined;
-    if (request.trigger !== 'explicit' && !sameKeystroke) this.debounce.noteKeystroke(startedAt, pause);
+    if (request.trigger !== 'explicit' && !sameKeystroke) this.debounce.noteKeystroke(startedAt, pause, request.position.line);
     if (request.trigger === 'edit' && this.debounce.waitMs() > 0) return undefined;
     const call = new AbortController();
     const onCallerAbort = () => call.abort();
@@ -341,6 +344,7 @@ export class CompletionEngine {
     const prompt = buildPrompt(document, cursor, this.deps.snippets?.snippetsFor(document) ?? [], {
       ...DEFAULT_PROMPT_OPTIONS,
       promptTokens: settings.promptTokens,
+      suffixTokens: settings.suffixTokens,
       estimateTokens: this.estimateTokens,
       specialTokens: settings.format.specialTokens,
       isAllowedAsContext: this.deps.isAllowedAsContext,

@@ -33,7 +33,9 @@ export class AdaptiveDebounce {
   private readonly gaps: number[] = [];
   private lastKeystrokeAt: number | undefined;
   private lastPause: NaturalPause | undefined;
-  private pauseBeforeLast: NaturalPause | undefined;
+  /** The cursor lines of the last two keystrokes: a fresh line reached from another line is an Enter. */
+  private lastLine: number | undefined;
+  private lineBeforeLast: number | undefined;
   /** For recent keystrokes at a line-end opener: did the next keystroke come only after the debounce? */
   private readonly pausedAfterOpener: boolean[] = [];
   private latencyMs: number | undefined;
@@ -47,8 +49,8 @@ export class AdaptiveDebounce {
     this.setting = setting;
   }
 
-  /** `pause`: the kind of natural pause the keystroke left the cursor at, if any. */
-  noteKeystroke(at: number, pause: NaturalPause | undefined): void {
+  /** `pause`: the kind of natural pause the keystroke left the cursor at, if any; `line`: the cursor's line. */
+  noteKeystroke(at: number, pause: NaturalPause | undefined, line: number): void {
     if (this.lastKeystrokeAt !== undefined) {
       const gap = at - this.lastKeystrokeAt;
       if (this.lastPause === 'opener') {
@@ -61,8 +63,9 @@ export class AdaptiveDebounce {
       }
     }
     this.lastKeystrokeAt = at;
-    this.pauseBeforeLast = this.lastPause;
     this.lastPause = pause;
+    this.lineBeforeLast = this.lastLine;
+    this.lastLine = line;
   }
 
   noteEngineLatency(ms: number): void {
@@ -86,7 +89,7 @@ export class AdaptiveDebounce {
    * the request (the e2e benchmark saw a quarter of all tokens wasted that way).
    */
   waitMs(): number {
-    const afterEnter = this.lastPause === 'fresh-line' && this.pauseBeforeLast !== 'fresh-line';
+    const afterEnter = this.lastPause === 'fresh-line' && this.lastLine !== this.lineBeforeLast;
     if (afterEnter || (this.lastPause === 'opener' && this.pausesAfterOpeners())) return 0;
     return this.delayMs();
   }
@@ -98,17 +101,17 @@ export class AdaptiveDebounce {
   }
 }
 
-/** fresh-line: just after Enter; opener: the line ends in something that opens or continues (`{ ( , = :`). */
+/** fresh-line: on a blank line (just after Enter, or indenting); opener: the line ends in something that opens or continues (`{ ( , = :`). */
 export type NaturalPause = 'fresh-line' | 'opener';
 
 /**
  * Where a user is likely to stop typing: the cursor ends a line whose last character opens or
- * continues something, or sits on a fresh line (just after Enter).
+ * continues something, or sits on a blank line (the first of a file is not a pause: nothing to go on).
  */
 export function naturalPauseAt(cursor: CursorContext): NaturalPause | undefined {
   if (cursor.lineSuffix.trim() !== '') return undefined;
   const before = cursor.linePrefix.trimEnd();
-  if (before === '') return cursor.position.line > 0 && cursor.lineAbove.trim() !== '' ? 'fresh-line' : undefined;
+  if (before === '') return cursor.position.line > 0 ? 'fresh-line' : undefined;
   return /[{(,=:]$/.test(before) ? 'opener' : undefined;
 }
 

@@ -88,7 +88,7 @@ describe('completion context', () => {
       assert.equal(buildPrompt(document, readCursor(document, position), [], options()).prefix, '# Path: a.py (python)\nx = ');
     });
 
-    it('fits a large file into the budget, cut at line boundaries, the suffix within its share', () => {
+    it('fits a large file into the budget, cut at line boundaries, the suffix within its token budget and share', () => {
       const text = numbered(2000);
       const lines = text.split('\n');
       const cursorLine = 1000;
@@ -96,7 +96,12 @@ describe('completion context', () => {
       const prompt = buildPrompt(document, readCursor(document, position), [], options());
       assert.ok(prompt.promptTokens <= 1500, `prompt tokens ${prompt.promptTokens}`);
       assert.ok(prompt.promptTokens > 1300, `budget well used: ${prompt.promptTokens}`);
-      assert.ok(estimateTokensByChars(prompt.suffix) <= 1500 * 0.25);
+      assert.ok(estimateTokensByChars(prompt.suffix) <= DEFAULT_PROMPT_OPTIONS.suffixTokens);
+      assert.ok(estimateTokensByChars(prompt.suffix) > DEFAULT_PROMPT_OPTIONS.suffixTokens - 20, 'the suffix takes its budget');
+      const wider = buildPrompt(document, readCursor(document, position), [], { ...options(), suffixTokens: 10_000 });
+      assert.ok(estimateTokensByChars(wider.suffix) <= 1500 * 0.25 && estimateTokensByChars(wider.suffix) > 1500 * 0.25 - 20, 'a larger suffix budget stops at a quarter of the prompt');
+      const none = buildPrompt(document, readCursor(document, position), [], { ...options(), suffixTokens: 0 });
+      assert.equal(none.suffix, '', 'no suffix at all');
       const windowLines = prompt.prefix.split('\n').slice(1);
       assert.ok(lines.includes(windowLines[0]!), 'the prefix window starts with a whole line');
       assert.equal(windowLines.at(-1), 'const x = ');

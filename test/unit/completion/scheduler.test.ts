@@ -10,8 +10,8 @@ const cursorOf = (text: string) => {
 
 function typeAt(debounce: AdaptiveDebounce, gaps: number[]): void {
   let t = 0;
-  debounce.noteKeystroke(t, undefined);
-  for (const gap of gaps) debounce.noteKeystroke((t += gap), undefined);
+  debounce.noteKeystroke(t, undefined, 0);
+  for (const gap of gaps) debounce.noteKeystroke((t += gap), undefined, 0);
 }
 
 describe('completion scheduling', () => {
@@ -58,27 +58,29 @@ describe('completion scheduling', () => {
     for (const text of ['f(‸', 'f(a,‸', 'const x =‸', 'const x = ‸', 'if (a) {‸', 'case 1:‸', 'def f():‸']) {
       assert.equal(naturalPauseAt(cursorOf(text)), 'opener', text);
     }
-    for (const text of ['a();\n‸', 'a();\n    ‸']) assert.equal(naturalPauseAt(cursorOf(text)), 'fresh-line', text);
-    for (const text of ['const x = fo‸', 'f(‸)x', '‸', '\n‸', 'f(a, b‸']) {
+    for (const text of ['a();\n‸', 'a();\n    ‸', 'a();\n\n‸']) assert.equal(naturalPauseAt(cursorOf(text)), 'fresh-line', text);
+    for (const text of ['const x = fo‸', 'f(‸)x', '‸', '  ‸', 'f(a, b‸']) {
       assert.equal(naturalPauseAt(cursorOf(text)), undefined, text);
     }
   });
 
   describe('wait at a natural pause', () => {
-    /** Keystrokes `gap` ms apart, each leaving the cursor at the given pause (or none). */
-    function typeWith(debounce: AdaptiveDebounce, keys: { gap: number; pause?: NaturalPause }[]): void {
+    /** Keystrokes `gap` ms apart, each leaving the cursor at the given pause (or none), on line 0 unless given. */
+    function typeWith(debounce: AdaptiveDebounce, keys: { gap: number; pause?: NaturalPause; line?: number }[]): void {
       let t = 0;
-      for (const { gap, pause } of keys) debounce.noteKeystroke((t += gap), pause);
+      for (const { gap, pause, line } of keys) debounce.noteKeystroke((t += gap), pause, line ?? 0);
     }
 
-    it('starts at once after Enter, not for indenting keys on that blank line', () => {
+    it('starts at once after Enter (also onto a blank line), not for indenting keys on that line', () => {
       const debounce = new AdaptiveDebounce(100);
       typeWith(debounce, [{ gap: 80 }]);
       assert.equal(debounce.waitMs(), 100);
-      typeWith(debounce, [{ gap: 80, pause: 'fresh-line' }]);
+      typeWith(debounce, [{ gap: 80, pause: 'fresh-line', line: 1 }]);
       assert.equal(debounce.waitMs(), 0);
-      typeWith(debounce, [{ gap: 80, pause: 'fresh-line' }]);
-      assert.equal(debounce.waitMs(), 100);
+      typeWith(debounce, [{ gap: 80, pause: 'fresh-line', line: 1 }]);
+      assert.equal(debounce.waitMs(), 100, 'indenting');
+      typeWith(debounce, [{ gap: 80, pause: 'fresh-line', line: 2 }]);
+      assert.equal(debounce.waitMs(), 0, 'Enter again: the line above is blank');
     });
 
     it('keeps the debounce at an opener until the user has shown they pause there', () => {
