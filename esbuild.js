@@ -1,5 +1,6 @@
 // Builds the extension bundle (dist/) and, with --tests, the test, benchmark and script bundles (out/).
 // Flags: --production (minify, no sourcemaps), --watch, --tests.
+const fs = require('node:fs');
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -89,6 +90,8 @@ const hostSuites = {
 };
 
 async function main() {
+  // A full test build starts from an empty out/, so a deleted test cannot linger and still run.
+  if (tests && !only) fs.rmSync('out', { recursive: true, force: true });
   const configs = only ? [nodeTools] : tests ? [extension, chatWebview, usageWebview, nodeTools, hostSuites] : [extension, chatWebview, usageWebview];
   const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
   if (watch) {

@@ -90,11 +90,25 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
     }
   };
 
+  /**
+   * A suggestion shows from its first words while the stream goes on; once the stream has ended,
+   * asking again at the same position gives all of it (VS Code is asked to, in an editor).
+   */
+  const askComplete = async (document: vscode.TextDocument, position: vscode.Position) => {
+    await ask(document, position);
+    const started = events.findLast((e) => e.type === 'requestStarted');
+    assert.ok(started?.type === 'requestStarted', `a request; engine events: ${trace()}`);
+    for (let poll = 0; poll < 600 && !events.some((e) => e.type === 'requestFinished' && e.requestId === started.requestId); poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return ask(document, position);
+  };
+
   it('returns a suggestion from the local model for a TypeScript document, with the acceptance command', async () => {
     const document = await vscode.workspace.openTextDocument({ language: 'typescript', content: SOURCE });
     const position = document.lineAt(document.lineCount - 1).range.end;
     const before = await completionRequests(host!);
-    const [item] = await ask(document, position);
+    const [item] = await askComplete(document, position);
     assert.ok(item, `a suggestion; engine events: ${trace()}`);
     assert.equal(typeof item.insertText, 'string');
     assert.ok((item.insertText as string).trim().length > 0);
@@ -108,7 +122,7 @@ describe('Inline completions through the provider (real TextDocuments, loopback 
   it('typing the start of the shown suggestion shows the rest without a new model request', async () => {
     const document = await vscode.workspace.openTextDocument({ language: 'typescript', content: `${SOURCE}b.x - a.x;\n  const dy = ` });
     const position = document.lineAt(document.lineCount - 1).range.end;
-    const [shown] = await ask(document, position);
+    const [shown] = await askComplete(document, position);
     assert.ok(shown, `a suggestion; engine events: ${trace()}`);
     const text = shown.insertText as string;
     const requests = await completionRequests(host!);
