@@ -8,6 +8,11 @@ export interface UsageFiles {
   write(name: string, text: string): Promise<void>;
   /** Replaces `to` if it exists. */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * Replaces `name` with `text` atomically before returning; false (nothing written) where the
+   * storage cannot be written synchronously. For the final write, which nobody waits for.
+   */
+  replaceNow?(name: string, text: string): boolean;
 }
 
 /** Injected timers (the host's setTimeout/clearTimeout in production). */
@@ -50,6 +55,8 @@ export class UsageStore {
   private timer: unknown;
   private dirty = false;
   private disposed = false;
+  /** The final write went to disk at once: an older write still in flight must not replace it. */
+  private finalWritten = false;
   /** Writes run one after another. */
   private writing: Promise<void> = Promise.resolve();
 
@@ -75,10 +82,22 @@ export class UsageStore {
     return this.writing;
   }
 
-  /** Final write; later changes are no longer saved. */
-  async dispose(): Promise<void> {
+  /**
+   * Final write; later changes are no longer saved. VS Code does not wait for an extension's
+   * disposables at shutdown, so where the files allow it the write is done before this returns.
+   */
+  dispose(): Promise<void> {
     this.disposed = true;
-    await this.flush();
+    if (!this.dirty || !this.ledger) return this.flush();
+    this.cancelTimer();
+    try {
+      if (!this.options.files.replaceNow?.(USAGE_FILE, JSON.stringify(this.ledger.toDocument()))) return this.flush();
+      this.dirty = false;
+      this.finalWritten = true;
+    } catch (error) {
+      this.options.log.warn(`Could not save usage data: ${describe(error)}`);
+    }
+    return this.writing;
   }
 
   private schedule(): void {
@@ -102,6 +121,7 @@ export class UsageStore {
     const text = JSON.stringify(this.ledger.toDocument());
     try {
       await this.options.files.write(TEMP_FILE, text);
+      if (this.finalWritten) return;
       await this.options.files.rename(TEMP_FILE, USAGE_FILE);
     } catch (error) {
       // Keep the changes pending: the next record schedules another attempt (no retry loop here).

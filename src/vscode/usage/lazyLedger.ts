@@ -76,7 +76,7 @@ export class LazyUsageLedger implements vscode.Disposable {
     return this.store.flush();
   }
 
-  /** Starts the final write (VS Code does not wait for it; at most the last flush delay of records can be lost). */
+  /** The final write: done before this returns on a local disk; elsewhere started (and at most the last flush delay of records can be lost). */
   dispose(): void {
     this.disposed = true;
     if (this.noticeTimer !== undefined) clearTimeout(this.noticeTimer);

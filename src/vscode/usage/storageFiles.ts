@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { UsageFiles } from '../../core/usage/store';
 
@@ -30,6 +31,16 @@ export class StorageFolderFiles implements UsageFiles {
 
   async rename(from: string, to: string): Promise<void> {
     await vscode.workspace.fs.rename(this.uri(from), this.uri(to), { overwrite: true });
+  }
+
+  replaceNow(name: string, text: string): boolean {
+    if (this.folder.scheme !== 'file') return false;
+    const target = this.uri(name).fsPath;
+    const temp = `${target}.final.tmp`;
+    fs.mkdirSync(this.folder.fsPath, { recursive: true });
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, target);
+    return true;
   }
 
   private uri(name: string): vscode.Uri {

@@ -358,15 +358,21 @@ describe('completion engine', () => {
       assert.equal(result.value?.text, 'sum');
     });
 
-    it('typing the shown words is served from the same stream, which keeps growing', async () => {
-      const { clock, model, engine } = setup();
-      const editor = new Editor('const total = ‸', engine);
+    /** A suggestion shown from the first words of a stream that is still running. */
+    async function shownWhileStreaming() {
+      const context = setup();
+      const editor = new Editor('const total = ‸', context.engine);
       const first = track(editor.complete());
-      await clock.advance(100);
-      const stream = model.last;
+      await context.clock.advance(100);
+      const stream = context.model.last;
       stream.push('compute(');
       await settle();
       assert.equal(first.value?.text, 'compute(');
+      return { ...context, editor, stream, shown: first.value! };
+    }
+
+    it('typing the shown words is served from the same stream, which keeps growing', async () => {
+      const { model, editor, stream } = await shownWhileStreaming();
       const typed = await editor.type('co');
       assert.equal(typed?.text, 'mpute(');
       assert.equal(typed?.source, 'in-flight');
@@ -378,14 +384,8 @@ describe('completion engine', () => {
     });
 
     it('a keystroke that disagrees stops the stream behind a shown suggestion', async () => {
-      const { clock, model, engine } = setup();
-      const editor = new Editor('const total = ‸', engine);
-      const first = track(editor.complete());
-      await clock.advance(100);
-      const stream = model.last;
-      stream.push('compute(');
-      await settle();
-      const grew = track(first.value!.update!);
+      const { editor, stream, shown } = await shownWhileStreaming();
+      const grew = track(shown.update!);
       void editor.type('x');
       await settle();
       assert.equal(stream.aborted, true);
@@ -393,14 +393,8 @@ describe('completion engine', () => {
     });
 
     it('a dismissed suggestion stops its stream and is not offered again', async () => {
-      const { clock, model, engine } = setup();
-      const editor = new Editor('const total = ‸', engine);
-      const first = track(editor.complete());
-      await clock.advance(100);
-      const stream = model.last;
-      stream.push('compute(');
-      await settle();
-      const grew = track(first.value!.update!);
+      const { model, engine, editor, stream, shown } = await shownWhileStreaming();
+      const grew = track(shown.update!);
       engine.dismiss('file:///w/src/a.ts');
       await settle();
       assert.equal(stream.aborted, true);

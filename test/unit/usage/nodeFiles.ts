@@ -1,8 +1,9 @@
+import { renameSync, writeFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UsageFiles } from '../../../src/core/usage/store';
 
-/** UsageFiles on a real directory (the extension uses vscode.workspace.fs the same way). */
+/** UsageFiles on a real directory, as the extension's (vscode.workspace.fs, and node:fs for the final write). */
 export function nodeFiles(dir: string): UsageFiles {
   return {
     async read(name) {
@@ -15,5 +16,10 @@ export function nodeFiles(dir: string): UsageFiles {
     },
     write: (name, text) => writeFile(join(dir, name), text, 'utf8'),
     rename: (from, to) => rename(join(dir, from), join(dir, to)),
+    replaceNow(name, text) {
+      writeFileSync(join(dir, `${name}.final.tmp`), text);
+      renameSync(join(dir, `${name}.final.tmp`), join(dir, name));
+      return true;
+    },
   };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,40 @@ describe('UsageStore', () => {
     assert.equal(files.calls.length, 2);
     record(ledger, 1);
     assert.equal(timers.pending, 0);
+  });
+
+  it('writes the final changes before dispose returns where the files allow it (VS Code does not wait at shutdown)', () => {
+    const { store, timers } = open();
+    return store.open().then((ledger) => {
+      record(ledger, 5);
+      void store.dispose();
+      assert.equal(parseUsageDocument(readFileSync(join(dir, USAGE_FILE), 'utf8')).rows[0].requests, 5, 'on disk before dispose returned');
+      assert.equal(timers.pending, 0);
+    });
+  });
+
+  it('an older write still in flight does not replace the final one', async () => {
+    const files = nodeFiles(dir);
+    let releaseWrite = (): void => undefined;
+    let writeStarted = (): void => undefined;
+    const started = new Promise<void>((resolve) => (writeStarted = resolve));
+    const gated: UsageFiles = {
+      ...files,
+      async write(name, text) {
+        writeStarted();
+        await new Promise<void>((resolve) => (releaseWrite = resolve));
+        return files.write(name, text);
+      },
+    };
+    const { store } = open(gated);
+    const ledger = await store.open();
+    record(ledger, 1);
+    const older = store.flush();
+    await started;
+    record(ledger, 2);
+    await Promise.all([store.dispose(), (releaseWrite(), older)]);
+    assert.equal(parseUsageDocument(await readFile(join(dir, USAGE_FILE), 'utf8')).rows[0].requests, 3);
+    assert.deepEqual((await readdir(dir)).filter((name) => name !== `${USAGE_FILE}.tmp`), [USAGE_FILE]);
   });
 
   it('keeps the old file when a write fails, logs it, and saves on the next flush', async () => {
