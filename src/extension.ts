@@ -88,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): void {
     isTrusted: () => vscode.workspace.isTrusted,
     gate: egressGate,
     localChat: (host) => new OllamaChat(host),
-    onUsage: (record, reason) => usage.chatUsage(record, reason),
+    onUsage: (record) => usage.chatUsage(record),
     clock: systemClock,
     random: Math.random,
   });

@@ -4,6 +4,7 @@ import { formatSeconds, RequestCancelledError } from '../net/errors';
 import { CHAT_RETRY, decideRetry, isRetryable, sleep, type RetryDecision, type RetryOptions } from '../net/retry';
 import { guardStream, untilCancelled, type StreamLimits } from '../net/streamGuard';
 import { routeChat, type RouteCandidate, type RoutePlan, type RoutingInput } from '../routing/router';
+import type { RouteReason } from '../usage/cell';
 import { candidateName, combineFailures, describeFailure, describeInterruption, SET_CLOUD_KEY_ACTION, upperFirst, type CandidateFailure } from './failures';
 import type { ChatChunk, CloudSend, LocalChat } from './ports';
 import type { AnswerRoute, ChatEvent, ChatMessage, ChatRequest, TokenUsage } from './types';
@@ -15,6 +16,8 @@ export type RoutingContext = Omit<RoutingInput, 'health' | 'preferCloud'>;
 export interface ChatUsageRecord {
   command: ChatRequest['command'];
   route: AnswerRoute;
+  /** Why this model: the routing policy chose it, an earlier one failed or was skipped, or the user re-asked in the cloud. */
+  reason: RouteReason;
   usage: TokenUsage;
   /** From this candidate's first attempt to its end, retry waits included. */
   latencyMs: number;
@@ -105,7 +108,7 @@ export class ChatService {
         why: lastFailure === undefined ? candidate.why : `fallback: ${lastFailure}`,
       };
       yield { kind: 'route', route };
-      const result = yield* this.attempt(candidate, route, request, signal);
+      const result = yield* this.attempt(candidate, route, lastFailure === undefined ? candidate.reason : 'fallback', request, signal);
       if (result.kind === 'finished') return;
       failures.push(result.failure);
       lastFailure = result.failure.summary;
@@ -114,7 +117,7 @@ export class ChatService {
   }
 
   /** Streams one candidate's answer with retries; ends the whole answer unless it failed before any text. */
-  private async *attempt(candidate: RouteCandidate, route: AnswerRoute, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent, AttemptResult> {
+  private async *attempt(candidate: RouteCandidate, route: AnswerRoute, reason: RouteReason, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent, AttemptResult> {
     const { clock } = this.deps;
     const cloud = candidate.where === 'cloud';
     const breaker = cloud ? this.breaker(candidate.endpoint.id) : undefined;
@@ -128,6 +131,7 @@ export class ChatService {
       this.deps.onUsage({
         command: request.command,
         route,
+        reason,
         usage: usage ?? estimateUsage(request.messages, text),
         latencyMs: clock.now() - startedAt,
         firstTextMs: firstTextAt === undefined ? undefined : firstTextAt - startedAt,

@@ -1,5 +1,6 @@
 import type { BreakerState } from '../net/breaker';
 import type { PolicyDecision } from '../policy/policyTypes';
+import type { RouteReason } from '../usage/cell';
 
 /** An OpenAI-compatible endpoint from the user's (application-scoped) settings. */
 export interface CloudEndpoint {
@@ -41,8 +42,9 @@ export interface RoutingInput {
   preferCloud: boolean;
 }
 
-export type CloudCandidate = { where: 'cloud'; endpoint: CloudEndpoint; why: string };
-export type LocalCandidate = { where: 'local'; endpoint: LocalEndpoint; why: string };
+/** `why` is for people; `reason` the same choice as a category, for the usage ledger. */
+export type CloudCandidate = { where: 'cloud'; endpoint: CloudEndpoint; why: string; reason: RouteReason };
+export type LocalCandidate = { where: 'local'; endpoint: LocalEndpoint; why: string; reason: RouteReason };
 export type RouteCandidate = CloudCandidate | LocalCandidate;
 
 /** A cloud endpoint the policy allows but that cannot be used now. */
@@ -74,7 +76,7 @@ export function routeChat(input: RoutingInput): RoutePlan {
     : input.files.filter((f) => !f.decision.allowCloud).map((f) => `${f.path}: ${f.decision.reason}`)[0];
   if (cloudDenial !== undefined) {
     const why = input.preferCloud ? `cloud requested, but policy keeps this request local (${cloudDenial})` : `policy keeps this request local (${cloudDenial})`;
-    return { candidates: [{ where: 'local', endpoint: input.local, why }], skipped: [] };
+    return { candidates: [{ where: 'local', endpoint: input.local, why, reason: 'policy' }], skipped: [] };
   }
 
   const skipped: SkippedEndpoint[] = [];
@@ -84,13 +86,15 @@ export function routeChat(input: RoutingInput): RoutePlan {
     if (!endpoint.hasKey) skipped.push({ endpoint, cause: 'no-key', why: `${name} skipped: no API key is set` });
     else if (input.health(endpoint.id) === 'open' && !input.preferCloud)
       skipped.push({ endpoint, cause: 'circuit-open', why: `${name} skipped: it failed repeatedly and is paused` });
-    else cloud.push({ where: 'cloud', endpoint, why: cloud.length ? 'fallback cloud endpoint' : cloudReason(input) });
+    else if (cloud.length) cloud.push({ where: 'cloud', endpoint, why: 'fallback cloud endpoint', reason: 'fallback' });
+    else cloud.push({ where: 'cloud', endpoint, why: cloudReason(input), reason: input.preferCloud ? 'user' : 'policy' });
   }
   const skipNote = skipped.map((s) => s.why).join('; ');
   const local: LocalCandidate = {
     where: 'local',
     endpoint: input.local,
     why: cloud.length ? 'fallback to the local model' : input.cloud.length ? skipNote : 'no cloud endpoint is configured',
+    reason: cloud.length ? 'fallback' : 'policy',
   };
   if (cloud[0] && skipNote) cloud[0] = { ...cloud[0], why: `${cloud[0].why}; ${skipNote}` };
   return { candidates: [...cloud, local], skipped };

@@ -11,7 +11,6 @@ import { hostLabel } from '../../core/net/url';
 import type { PolicySnapshot } from '../../core/policy/effectivePolicy';
 import type { PolicyDecision } from '../../core/policy/policyTypes';
 import type { CloudEndpoint, IncludedFile, RoutePlan } from '../../core/routing/router';
-import type { RouteReason } from '../../core/usage/cell';
 import { composeRequest, egressMessages, fileRefOf } from '../../core/chat/prompt';
 
 /** The endpoint settings the chat needs (user layer only; see Settings). */
@@ -34,7 +33,7 @@ export interface ChatBackendDeps {
   gate: Pick<EgressGate, 'send'>;
   /** Local Ollama chat for a host (the host setting may change between requests). */
   localChat(host: string): LocalChat;
-  onUsage(record: ChatUsageRecord, reason: RouteReason): void;
+  onUsage(record: ChatUsageRecord): void;
   clock: Clock;
   random: () => number;
 }
@@ -76,7 +75,7 @@ export class ChatBackend {
         return response.events;
       },
       local: { streamChat: (model, messages, signal) => this.streamLocal(model, messages, signal) },
-      onUsage: (record) => deps.onUsage(record, routeReason(record)),
+      onUsage: (record) => deps.onUsage(record),
       clock: deps.clock,
       random: deps.random,
     });
@@ -134,10 +133,4 @@ export class ChatBackend {
     if (classifyEndpoint(localHost, trustedHosts) !== 'local') throw new UntrustedLocalHostError(localHost);
     yield* this.deps.localChat(localHost).streamChat(model, messages, signal);
   }
-}
-
-/** Why a model call went where it went, for the usage ledger. */
-function routeReason(record: ChatUsageRecord): RouteReason {
-  if (record.route.why.startsWith('fallback')) return 'fallback';
-  return record.route.where === 'cloud' && record.route.why.startsWith('re-asked in the cloud') ? 'user' : 'policy';
 }

@@ -1,7 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ChatUsageRecord } from '../../core/chat/service';
 import type { CompletionEvent } from '../../core/completion/engine';
-import type { RouteReason } from '../../core/usage/cell';
 import type { BackendId, UsageOrigin } from '../../core/usage/ledger';
 import { formatDaySummary } from '../../core/usage/summary';
 import type { LazyUsageLedger } from './lazyLedger';
@@ -80,12 +79,8 @@ export class UsageRecorder implements vscode.Disposable {
     this.retention.track(suggestionId, document, start, text);
   }
 
-  /**
-   * One model call of a chat or refactor request (ChatServiceDeps.onUsage), with why it went to
-   * that backend: `policy` (the routing decision), `fallback` (an earlier candidate failed or was
-   * skipped) or `user` (re-asked in the cloud).
-   */
-  chatUsage(record: ChatUsageRecord, reason: RouteReason): void {
+  /** One model call of a chat or refactor request (ChatServiceDeps.onUsage). */
+  chatUsage(record: ChatUsageRecord): void {
     const origin: UsageOrigin = { workspace: this.deps.workspaceId(), backend: `${record.route.where}:${record.route.model}` };
     if (record.outcome === 'failed') {
       this.deps.ledger.record((l) => l.recordError(origin));
@@ -95,7 +90,7 @@ export class UsageRecorder implements vscode.Disposable {
     this.deps.ledger.record((l) => {
       l.recordRequest({
         kind,
-        reason,
+        reason: record.reason,
         ...origin,
         tokens: record.usage,
         ttftMs: record.firstTextMs,

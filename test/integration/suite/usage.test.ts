@@ -143,9 +143,9 @@ describe('Usage ledger in the extension host', () => {
       recorder.completionEvent({ type: 'suggestionShown', suggestionId: 's', documentUri: 'file:///a.ts', source: 'model', requestId: 1, latencyMs: 130, characters: 12 });
       recorder.completionEvent({ type: 'suggestionAccepted', suggestionId: 's', documentUri: 'file:///a.ts', source: 'model', requestId: 1, characters: 12 });
       const chat = { route: { model: 'gpt-4.1', where: 'cloud', why: 'hybrid mode' }, usage: { promptTokens: 500, completionTokens: 90, estimated: false }, latencyMs: 2_000, firstTextMs: 300, retries: 0 } as const;
-      recorder.chatUsage({ ...chat, command: 'explain', outcome: 'answered' }, 'policy');
-      recorder.chatUsage({ ...chat, command: 'fix', outcome: 'failed' }, 'policy');
-      recorder.chatUsage({ ...chat, command: 'refactor', route: { model: 'local-chat', where: 'local', why: 'fallback: cloud failed' }, outcome: 'interrupted' }, 'fallback');
+      recorder.chatUsage({ ...chat, command: 'explain', reason: 'policy', outcome: 'answered' });
+      recorder.chatUsage({ ...chat, command: 'fix', reason: 'policy', outcome: 'failed' });
+      recorder.chatUsage({ ...chat, command: 'refactor', route: { model: 'local-chat', where: 'local', why: 'fallback: cloud failed' }, reason: 'fallback', outcome: 'interrupted' });
 
       const today = (await ledger.open()).todayTotals({ workspace: 'ws' }).byBackend;
       const fim = today.get('local:fim-model');

@@ -149,7 +149,7 @@ describe('ChatService against the loopback engine', function () {
     assert.match(routes(events)[1]!.why, /^fallback: cloud gpt-4\.1 returned 500 \(server error\) after 2 retries/);
     assert.ok(notices(events).includes(`Cloud ${CLOUD_MODEL} returned 500 (server error) after 2 retries; falling back to local ${LOCAL_MODEL}.`), notices(events).join('\n'));
     assert.ok(last(events).kind === 'done' && texts(events).length > 0);
-    assert.deepEqual(usage.map((u) => [u.route.where, u.outcome]), [['cloud', 'failed'], ['local', 'answered']]);
+    assert.deepEqual(usage.map((u) => [u.route.where, u.outcome, u.reason]), [['cloud', 'failed', 'policy'], ['local', 'answered', 'fallback']]);
   });
 
   it('a reset mid-stream keeps the partial answer, marked interrupted, without re-asking anyone', async () => {

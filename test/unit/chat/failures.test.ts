@@ -8,8 +8,9 @@ const cloud: RouteCandidate = {
   where: 'cloud',
   endpoint: { id: 'p', baseUrl: 'https://api.openai.com/v1', model: 'gpt-4.1', label: 'api.openai.com', hasKey: true },
   why: 'hybrid mode',
+  reason: 'policy',
 };
-const local: RouteCandidate = { where: 'local', endpoint: { id: 'l', model: 'qwen2.5-coder:7b', label: 'local Ollama at 127.0.0.1:11434' }, why: '' };
+const local: RouteCandidate = { where: 'local', endpoint: { id: 'l', model: 'qwen2.5-coder:7b', label: 'local Ollama at 127.0.0.1:11434' }, why: '', reason: 'fallback' };
 const exhausted = { retry: false, why: 'retries-exhausted' } as const;
 
 describe('failure descriptions', () => {

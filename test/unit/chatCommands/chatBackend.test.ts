@@ -8,7 +8,6 @@ import { EgressGate } from '../../../src/core/egress/egressGate';
 import { systemClock } from '../../../src/core/net/clock';
 import { PolicyStore } from '../../../src/core/policy/policyStore';
 import type { PolicyMode } from '../../../src/core/policy/policyTypes';
-import type { RouteReason } from '../../../src/core/usage/cell';
 import { ChatBackend, type ChatEndpoints } from '../../../src/vscode/chat/chatBackend';
 import type { Engine } from '../../engine/server';
 import { drain } from '../chat/engineHelpers';
@@ -55,7 +54,7 @@ describe('ChatBackend: policy, trust and the gate decide who answers (loopback e
       folderInputs(FOLDER, { '.tandem/policy.json': JSON.stringify({ localOnly: ['src/secret/**'] }) }, 'api'),
     ]);
     const audit: AuditEntry[] = [];
-    const usage: Array<{ record: ChatUsageRecord; reason: RouteReason }> = [];
+    const usage: ChatUsageRecord[] = [];
     const gate = new EgressGate({
       transport: new OpenAiTransport({ apiKey: async () => KEY, firstByteTimeoutMs: 10_000, now: Date.now }),
       policy: store,
@@ -78,7 +77,7 @@ describe('ChatBackend: policy, trust and the gate decide who answers (loopback e
       isTrusted: () => options.trusted ?? true,
       gate,
       localChat: (host) => new OllamaChat(host),
-      onUsage: (record, reason) => usage.push({ record, reason }),
+      onUsage: (record) => usage.push(record),
       clock: systemClock,
       random: () => 0.5,
     });
@@ -103,7 +102,7 @@ describe('ChatBackend: policy, trust and the gate decide who answers (loopback e
     assert.equal(count(LOCAL_PATH), 0);
     assert.ok(bodies(CLOUD_PATH).includes(JSON.stringify(code).slice(1, -1)), 'the selection reached the cloud model');
     assert.deepEqual(audit.map((e) => [e.outcome, e.files.map((f) => [f.path, f.kind])]), [['sent', [['src/total.ts', 'selection']]]]);
-    assert.deepEqual(usage.map((u) => [u.record.route.where, u.record.outcome, u.reason]), [['cloud', 'answered', 'policy']]);
+    assert.deepEqual(usage.map((u) => [u.route.where, u.outcome, u.reason]), [['cloud', 'answered', 'policy']]);
   });
 
   for (const [title, options, file] of [
@@ -169,7 +168,7 @@ describe('ChatBackend: policy, trust and the gate decide who answers (loopback e
     const again = await answer(backend, { ...request, preferCloud: true });
     assert.equal(routeOf(again)?.kind === 'route' && routeOf(again)?.route.where, 'cloud');
     assert.deepEqual(
-      usage.map((u) => [u.record.route.where, u.record.outcome, u.reason]),
+      usage.map((u) => [u.route.where, u.outcome, u.reason]),
       [
         ['cloud', 'failed', 'policy'],
         ['local', 'answered', 'fallback'],

@@ -27,6 +27,14 @@ describe('chat router', () => {
     assert.deepEqual(plan.skipped, []);
   });
 
+  it('gives each candidate a category for the usage ledger: policy, fallback, or the user re-asking in the cloud', () => {
+    const reasons = (plan: ReturnType<typeof routeChat>) => plan.candidates.map((c) => c.reason);
+    assert.deepEqual(reasons(routeChat(input())), ['policy', 'fallback', 'fallback']);
+    assert.deepEqual(reasons(routeChat(input({ preferCloud: true }))), ['user', 'fallback', 'fallback']);
+    assert.deepEqual(reasons(routeChat(input({ workspace: localOnly('Local-only is on for this workspace.'), preferCloud: true }))), ['policy']);
+    assert.deepEqual(reasons(routeChat(input({ cloud: [{ ...primary, hasKey: false }] }))), ['policy'], 'no usable cloud endpoint: local is the plan, not a fallback');
+  });
+
   it('one localOnly file keeps the whole request local, naming the file and the rule', () => {
     const plan = routeChat(input({ files: [{ path: 'src/a.ts', decision: allow }, { path: 'src/secret/k.ts', decision: localOnly('matches localOnly "src/secret/**" in .tandem/policy.json') }] }));
     assert.equal(order(plan), 'local:qwen2.5-coder:7b');
