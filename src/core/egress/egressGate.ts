@@ -49,6 +49,8 @@ export class EgressGate {
   readonly #transport: CloudTransport;
   readonly #options: Omit<EgressGateOptions, 'transport' | 'redactor'>;
   readonly #redactor: SecretRedactor;
+  /** What the user approved in a preview, per request (see EgressRequest.attemptOf). */
+  readonly #approvedAttempts = new WeakMap<object, string>();
 
   constructor(options: EgressGateOptions) {
     const { transport, redactor, ...rest } = options;
@@ -70,7 +72,8 @@ export class EgressGate {
     let plan = await this.#planOrRefuse(request);
     const preview = this.#options.preview;
     const mode = preview?.mode() ?? 'never';
-    if (preview !== undefined && (mode === 'always' || (mode === 'first-time' && !preview.wasApproved()))) {
+    const approvedBefore = request.attemptOf !== undefined && this.#approvedAttempts.get(request.attemptOf) === approvalKey(plan);
+    if (preview !== undefined && !approvedBefore && (mode === 'always' || (mode === 'first-time' && !preview.wasApproved()))) {
       if (!(await preview.confirm(plan))) {
         throw await this.#refuse(request, new EgressRefusedError('preview-declined', 'You declined to send this request to the cloud model.'));
       }
@@ -78,12 +81,13 @@ export class EgressGate {
       // The policy may have changed while the preview was open: send only what was approved.
       const approved = plan;
       plan = await this.#planOrRefuse(request);
-      if (JSON.stringify(plan.messages) !== JSON.stringify(approved.messages) || plan.baseUrl !== approved.baseUrl) {
+      if (approvalKey(plan) !== approvalKey(approved)) {
         throw await this.#refuse(
           request,
           new EgressRefusedError('policy-changed', 'The policy changed while the preview was open; nothing was sent. Please try again.'),
         );
       }
+      if (request.attemptOf !== undefined) this.#approvedAttempts.set(request.attemptOf, approvalKey(plan));
     }
     try {
       await this.#options.audit.append(this.#entry(plan));
@@ -151,4 +155,9 @@ function hostOf(baseUrl: string): string {
   } catch {
     return '(invalid URL)';
   }
+}
+
+/** What a preview approval is for: these exact messages to this endpoint and model. */
+function approvalKey(plan: EgressPlan): string {
+  return JSON.stringify([plan.baseUrl, plan.model, plan.messages]);
 }

@@ -34,6 +34,11 @@ export interface EgressRequest {
   readonly endpoint: { readonly baseUrl: string; readonly model: string };
   readonly messages: readonly EgressMessage[];
   readonly signal?: AbortSignal;
+  /**
+   * The same object for every attempt (retry) of one user request: a preview the user approved
+   * covers the later attempts that send the same messages to the same endpoint.
+   */
+  readonly attemptOf?: object;
 }
 
 export function isContentPart(part: MessagePart): part is ContentPart {

@@ -71,6 +71,8 @@ export class ChatBackend {
           endpoint: { baseUrl: candidate.endpoint.baseUrl, model: candidate.endpoint.model },
           messages: egressMessages(request),
           signal,
+          // Retries and re-plans of this request reuse the user's preview approval.
+          attemptOf: request,
         });
         return response.events;
       },

@@ -4,7 +4,7 @@ import { OpenAiTransport } from '../../../src/backends/openai';
 import type { ChatUsageRecord } from '../../../src/core/chat/service';
 import type { ChatEvent, ChatRequest, ContentPiece } from '../../../src/core/chat/types';
 import type { AuditEntry } from '../../../src/core/egress/auditLog';
-import { EgressGate } from '../../../src/core/egress/egressGate';
+import { EgressGate, type EgressPreviewOptions } from '../../../src/core/egress/egressGate';
 import { systemClock } from '../../../src/core/net/clock';
 import { PolicyStore } from '../../../src/core/policy/policyStore';
 import type { PolicyMode } from '../../../src/core/policy/policyTypes';
@@ -31,6 +31,7 @@ const ask = (content: ContentPiece[], over: Partial<ChatRequest> = {}): ChatRequ
 });
 
 interface RigOptions {
+  preview?: EgressPreviewOptions;
   mode?: PolicyMode;
   trusted?: boolean;
   hasKey?: boolean;
@@ -61,6 +62,7 @@ describe('ChatBackend: policy, trust and the gate decide who answers (loopback e
       hostSettings: () => ({ allowedCloudHosts: ['127.0.0.1'], allowInsecureLoopback: true }),
       audit: { append: async (entry) => void audit.push(entry) },
       now: () => new Date(),
+      preview: options.preview,
     });
     const endpoints: ChatEndpoints = {
       localHost: options.localHost ?? engine.url,
@@ -156,6 +158,18 @@ describe('ChatBackend: policy, trust and the gate decide who answers (loopback e
     assert.equal(last?.kind, 'error');
     assert.match(last?.kind === 'error' ? last.message : '', /tandem\.trustedHosts/);
     assert.deepEqual(paths(), []);
+  });
+
+  it('preview "always": a cloud request retried after a 500 is previewed once, and both attempts are audited', async () => {
+    engine.setFaults([{ fault: { kind: 'status', status: 500 }, path: CLOUD_PATH, times: 1 }]);
+    let previews = 0;
+    const preview: EgressPreviewOptions = { mode: () => 'always', confirm: async () => (previews++, true), wasApproved: () => true, markApproved: () => undefined };
+    const { backend, audit } = rig({ preview });
+    const events = await answer(backend, ask([piece('src/total.ts', 'export const one = 1;')]));
+    assert.equal(events.at(-1)?.kind, 'done');
+    assert.equal(count(CLOUD_PATH), 2, 'the first attempt failed, the retry answered');
+    assert.equal(previews, 1);
+    assert.deepEqual(audit.map((e) => e.outcome), ['sent', 'sent']);
   });
 
   it('re-ask in the cloud: allowed after a local answer in hybrid mode, and then answered by the cloud', async () => {

@@ -365,6 +365,22 @@ describe('EgressGate', () => {
       assert.ok(!JSON.stringify(r.shown[0]).includes(token));
     });
 
+    it('always: one approval covers the retries of one request, not a new request or other content', async () => {
+      const r = previewRig('always', [true, true, true, true]);
+      const turn = {};
+      await r.gate.send({ ...request([question]), attemptOf: turn });
+      await r.gate.send({ ...request([question]), attemptOf: turn });
+      assert.equal(r.shown.length, 1, 'the retry sends what was approved');
+      assert.equal(r.transport.calls.length, 2);
+      assert.equal(r.audit.entries.length, 2, 'every attempt is audited');
+      await r.gate.send({ ...request([question]), attemptOf: {} });
+      assert.equal(r.shown.length, 2, 'a new request is previewed');
+      await r.gate.send({ ...request([question, selection('const changed = 1;')]), attemptOf: turn });
+      assert.equal(r.shown.length, 3, 'other content is previewed');
+      await r.gate.send(request([question]));
+      assert.equal(r.shown.length, 4, 'without attemptOf every send is previewed');
+    });
+
     it('first-time: asks until the user approves once in this workspace', async () => {
       const r = previewRig('first-time', [false, true]);
       const declined = await refusal(r.gate.send(request([question])));
