@@ -7,7 +7,7 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { startEngine } from '../engine/server';
 import { closeBrowser, CodeServer, findRepoRoot, launchChromium, PeakMemorySampler, raceTimeout, RunFolder, TIMED_OUT, Workbench } from '../e2e/harness';
-import { ALLOW_HTTP_LOOPBACK_ENV, ENGINE_MODELS, LOCAL_HOST_ENV, REPORT_MARKER, SUITE_ENTRY } from './suite/environment';
+import { ALLOW_HTTP_LOOPBACK_ENV, ENGINE_MODELS, LOCAL_HOST_ENV, REPORT_MARKER, seedWorkspace, SUITE_ENTRY } from './suite/environment';
 
 // Every suite together; generous because CI shares two cores with code-server, Chromium and the engine.
 const OVERALL_TIMEOUT_MS = 900_000;
@@ -20,7 +20,7 @@ async function runSuites(run: RunFolder, repoRoot: string, suiteEntry: string): 
   try {
     server = await CodeServer.start({
       run,
-      workspace: run.dir('workspace'),
+      workspace: seedWorkspace(run.dir('workspace')),
       settings: { 'tandem.local.host': engine.url },
       env: { [LOCAL_HOST_ENV]: engine.url, [ALLOW_HTTP_LOOPBACK_ENV]: '1' },
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import { startEngine } from '../engine/server';
 import { findRepoRoot, PeakMemorySampler, RunFolder, writeUserSettings } from '../e2e/harness';
-import { LOCAL_HOST_ENV, SUITE_ENTRY } from './suite/environment';
+import { LOCAL_HOST_ENV, seedWorkspace, SUITE_ENTRY } from './suite/environment';
 
 /** The version code-server 4.100.3 bundles, so both launchers test against the same VS Code. */
 const VSCODE_VERSION = '1.100.3';
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
       extensionTestsPath: suiteEntry,
       extensionTestsEnv: { [LOCAL_HOST_ENV]: engine.url },
       launchArgs: [
-        run.dir('workspace'),
+        seedWorkspace(run.dir('workspace')),
         '--user-data-dir', userData,
         '--extensions-dir', run.dir('extensions'),
         '--disable-extensions',

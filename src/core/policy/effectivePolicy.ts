@@ -1,18 +1,19 @@
 import { GlobList, normalizeRelativePath } from './globList';
 import { IgnoreRules } from './ignoreFile';
-import type {
-  FileRef,
-  FolderInputs,
-  PolicyDecision,
-  PolicyFileName,
-  PolicyProblem,
-  WorkspaceInputs,
+import {
+  IGNORE_FILE_NAMES,
+  type FileRef,
+  type FolderInputs,
+  type PolicyDecision,
+  type PolicyFileName,
+  type PolicyFileState,
+  type PolicyProblem,
+  type WorkspaceInputs,
 } from './policyTypes';
 import { parseRepoPolicy, PolicyFileError, type RepoPolicy } from './repoPolicyFile';
 import { createSecretFileMatcher } from './secretFiles';
 
 const REPO_POLICY_FILE: PolicyFileName = '.tandem/policy.json';
-const IGNORE_FILES: readonly PolicyFileName[] = ['.aiexclude', '.cursorignore', '.codeiumignore'];
 
 /** One folder's policy files, parsed and compiled once per change. */
 export interface CompiledFolder {
@@ -26,7 +27,16 @@ export interface CompiledFolder {
     readonly localOnly: GlobList;
     readonly exclude: GlobList;
   };
-  readonly ignoreFiles: ReadonlyArray<{ readonly file: string; readonly rules: IgnoreRules }>;
+  readonly ignoreFiles: readonly CompiledIgnoreFile[];
+}
+
+/** An ignore file's rules, for the paths below the folder it is in. */
+interface CompiledIgnoreFile {
+  /** Display path, e.g. `api/packages/web/.aiexclude`. */
+  readonly file: string;
+  readonly rules: IgnoreRules;
+  /** The path relative to the ignore file's folder, or undefined when the path is not below it. */
+  readonly below: (path: string) => string | undefined;
 }
 
 /** The workspace-wide answer, plus what the status bar needs to present it. */
@@ -41,18 +51,18 @@ export interface WorkspacePolicy extends PolicyDecision {
 /** Parses a folder's policy files. Never throws: problems are recorded and make the folder local-only. */
 export function compileFolder(inputs: FolderInputs, options: { readonly nocase: boolean }): CompiledFolder {
   const problems: PolicyProblem[] = [];
-  const displayPath = (fileName: PolicyFileName): string => `${inputs.name}/${fileName}`;
-  const readText = (fileName: PolicyFileName): string | undefined => {
-    const state = inputs.files[fileName];
+  const displayPath = (path: string): string => `${inputs.name}/${path}`;
+  const textOf = (path: string, state: PolicyFileState): string | undefined => {
     if (state.kind === 'unreadable') {
       problems.push({
         folder: inputs.id,
-        file: displayPath(fileName),
-        message: `${displayPath(fileName)} could not be read (${state.error}).`,
+        file: displayPath(path),
+        message: `${displayPath(path)} could not be read (${state.error}).`,
       });
     }
     return state.kind === 'present' ? state.text : undefined;
   };
+  const readText = (fileName: PolicyFileName): string | undefined => textOf(fileName, inputs.files[fileName]);
 
   // Anything that goes wrong compiling a file (parse errors, a glob picomatch rejects) is a problem, not a crash.
   const compile = <T>(file: string, build: () => T): T | undefined => {
@@ -79,13 +89,24 @@ export function compileFolder(inputs: FolderInputs, options: { readonly nocase: 
             exclude: new GlobList(policy.exclude, options),
           };
         });
-  const ignoreFiles = IGNORE_FILES.flatMap((fileName) => {
-    const text = readText(fileName);
-    const file = displayPath(fileName);
-    const rules = text === undefined ? undefined : compile(file, () => new IgnoreRules(text, options));
-    return rules === undefined ? [] : [{ file, rules }];
-  });
+  const ignoreFiles = [...IGNORE_FILE_NAMES.map((name): [string, PolicyFileState] => [name, inputs.files[name]]), ...Object.entries(inputs.nestedIgnoreFiles ?? {})].flatMap(
+    ([path, state]): CompiledIgnoreFile[] => {
+      const text = textOf(path, state);
+      const file = displayPath(path);
+      const rules = text === undefined ? undefined : compile(file, () => new IgnoreRules(text, options));
+      return rules === undefined ? [] : [{ file, rules, below: belowFolderOf(path, options.nocase) }];
+    },
+  );
   return { id: inputs.id, name: inputs.name, problems, repo, ignoreFiles };
+}
+
+/** For an ignore file at `filePath`: the folder-relative paths below its folder, made relative to it. */
+function belowFolderOf(filePath: string, nocase: boolean): (path: string) => string | undefined {
+  const slash = filePath.lastIndexOf('/');
+  if (slash < 0) return (path) => path;
+  const prefix = filePath.slice(0, slash + 1);
+  const key = nocase ? prefix.toLowerCase() : prefix;
+  return (path) => ((nocase ? path.toLowerCase() : path).startsWith(key) ? path.slice(prefix.length) : undefined);
 }
 
 /**
@@ -137,8 +158,10 @@ export class PolicySnapshot {
     if (excludeGlob !== undefined) {
       return excluded('repo-policy', `${shown} matches exclude pattern "${excludeGlob}" in ${folder.repo?.file}`);
     }
+    // Every ignore file that covers the path counts: a deeper one cannot re-include what another excludes.
     for (const ignoreFile of folder.ignoreFiles) {
-      const match = ignoreFile.rules.match(path);
+      const below = ignoreFile.below(path);
+      const match = below === undefined ? undefined : ignoreFile.rules.match(below);
       if (match !== undefined) {
         return excluded('ignore-file', `${shown} matches "${match.pattern}" in ${ignoreFile.file} (line ${match.line})`);
       }

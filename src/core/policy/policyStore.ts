@@ -54,14 +54,21 @@ export class PolicyStore {
 
   /** Records a new state of one policy file (created, edited, deleted, renamed, unreadable). */
   updateFolderFile(folderId: string, fileName: PolicyFileName, state: PolicyFileState): void {
-    const folder = this.#folderInputs.get(folderId);
-    if (folder === undefined) {
-      throw new Error(`Workspace folder ${folderId} is not known to the policy store; call setFolder first.`);
-    }
+    const folder = this.#knownFolder(folderId);
     if (sameFileState(folder.files[fileName], state)) {
       return;
     }
     this.setFolder({ ...folder, files: { ...folder.files, [fileName]: state } });
+  }
+
+  /** Records a new state of an ignore file below a folder's root (`absent` forgets it). */
+  updateNestedIgnoreFile(folderId: string, path: string, state: PolicyFileState): void {
+    const folder = this.#knownFolder(folderId);
+    const { [path]: previous, ...others } = folder.nestedIgnoreFiles ?? {};
+    if (previous === undefined ? state.kind === 'absent' : sameFileState(previous, state)) {
+      return;
+    }
+    this.setFolder({ ...folder, nestedIgnoreFiles: state.kind === 'absent' ? others : { ...others, [path]: state } });
   }
 
   removeFolder(folderId: string): void {
@@ -75,6 +82,14 @@ export class PolicyStore {
   onDidChange(listener: PolicyListener): Disposable {
     this.#listeners.add(listener);
     return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  #knownFolder(folderId: string): FolderInputs {
+    const folder = this.#folderInputs.get(folderId);
+    if (folder === undefined) {
+      throw new Error(`Workspace folder ${folderId} is not known to the policy store; call setFolder first.`);
+    }
+    return folder;
   }
 
   #updateInputs(change: Partial<WorkspaceInputs>): void {

@@ -38,6 +38,8 @@ export interface FileRef {
 /** The files in a workspace folder that feed the policy, relative to the folder root. */
 export const POLICY_FILE_NAMES = ['.tandem/policy.json', '.aiexclude', '.cursorignore', '.codeiumignore'] as const;
 export type PolicyFileName = (typeof POLICY_FILE_NAMES)[number];
+/** Ignore files: at the folder root, and in any folder below it for the files beneath (as with .gitignore). */
+export const IGNORE_FILE_NAMES = ['.aiexclude', '.cursorignore', '.codeiumignore'] as const satisfies readonly PolicyFileName[];
 
 /** What the adapter found when it read one policy file. */
 export type PolicyFileState =
@@ -52,6 +54,8 @@ export interface FolderInputs {
   /** Display name used in reasons, e.g. the folder's name. */
   readonly name: string;
   readonly files: Readonly<Record<PolicyFileName, PolicyFileState>>;
+  /** Ignore files below the root, by folder-relative path (e.g. `packages/api/.aiexclude`). */
+  readonly nestedIgnoreFiles?: Readonly<Record<string, PolicyFileState>>;
 }
 
 /** Workspace-wide inputs: the user's setting, the per-workspace toggle, trust, file system. */

@@ -5,14 +5,14 @@ import { POLICY_FILE_NAMES, type FolderInputs, type PolicyFileName, type PolicyF
 const MAX_POLICY_FILE_BYTES = 1024 * 1024;
 
 /**
- * Reads one policy file through `vscode.workspace.fs` (local disk, remote or virtual alike). Never
- * throws: a missing file is `absent`; anything else that goes wrong is `unreadable` with the error
- * (the workspace then fails closed), never the content.
+ * Reads one policy file (`path` relative to the folder) through `vscode.workspace.fs` (local disk,
+ * remote or virtual alike). Never throws: a missing file is `absent`; anything else that goes
+ * wrong is `unreadable` with the error (the workspace then fails closed), never the content.
  */
-export async function readPolicyFile(folder: vscode.Uri, fileName: PolicyFileName): Promise<PolicyFileState> {
+export async function readPolicyFile(folder: vscode.Uri, path: string): Promise<PolicyFileState> {
   let bytes: Uint8Array;
   try {
-    bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, fileName));
+    bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, path));
   } catch (error) {
     if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') {
       return { kind: 'absent' };

@@ -1,13 +1,23 @@
 import * as vscode from 'vscode';
 import type { PolicySnapshot } from '../../core/policy/effectivePolicy';
 import { PolicyStore } from '../../core/policy/policyStore';
-import { POLICY_FILE_NAMES, type FileRef, type PolicyFileName, type PolicyMode, type PolicyProblem } from '../../core/policy/policyTypes';
+import { IGNORE_FILE_NAMES, POLICY_FILE_NAMES, type FileRef, type PolicyFileName, type PolicyFileState, type PolicyMode, type PolicyProblem } from '../../core/policy/policyTypes';
 import { folderId, readPolicyFile, unreadFolderInputs } from './policyFileReader';
 
 /** workspaceState key of the status-bar toggle; each workspace (repository) remembers its own. */
 const LOCAL_ONLY_KEY = 'tandem.localOnly';
 /** `.tandem` itself is watched too: deleting or renaming the folder may not report the file inside. */
 const WATCHED_NAMES = `{.tandem,${POLICY_FILE_NAMES.join(',')}}`;
+/** Ignore files at any depth (the root ones are also policy files, read with the others). */
+const NESTED_IGNORE_FILES = `**/{${IGNORE_FILE_NAMES.join(',')}}`;
+/** Dependencies' ignore files are not the workspace's policy, and searching them is slow. */
+const NOT_SEARCHED = '**/node_modules/**';
+/**
+ * A directory that arrives or leaves with the files in it (moved, checked out, unpacked, deleted)
+ * may be reported without them: after a burst of such events with a directory-like name, the
+ * folder is searched again.
+ */
+const RESCAN_AFTER_MS = 500;
 
 export interface WorkspacePolicyOptions {
   /** The user's `tandem.mode` (user layer only, from the settings reader). */
@@ -29,7 +39,10 @@ export class WorkspacePolicy implements vscode.Disposable {
   readonly #options: WorkspacePolicyOptions;
   readonly #disposables: vscode.Disposable[] = [];
   readonly #watchers = new Map<string, vscode.Disposable>();
-  /** Latest read per folder and file: an older read finishing late must not overwrite a newer one. */
+  readonly #rescans = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Ignore files below each folder's root that the store holds (to forget those a search no longer finds). */
+  readonly #nestedKnown = new Map<string, Set<string>>();
+  /** Latest read per folder and file path: an older read finishing late must not overwrite a newer one. */
   readonly #readGeneration = new Map<string, number>();
   readonly #pendingFolders = new Set<string>();
   readonly #changed = new vscode.EventEmitter<PolicySnapshot>();
@@ -129,31 +142,95 @@ export class WorkspacePolicy implements vscode.Disposable {
       const fileName = policyFileOf(folder, uri);
       if (fileName !== undefined) void this.#rereadFile(folder, fileName);
     };
-    this.#watchers.set(id, vscode.Disposable.from(watcher, watcher.onDidCreate(reread), watcher.onDidChange(reread), watcher.onDidDelete(reread)));
+    const nestedWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, NESTED_IGNORE_FILES));
+    const rereadNested = (uri: vscode.Uri): void => {
+      const path = nestedIgnoreFileOf(folder, uri);
+      if (path !== undefined) void this.#rereadNested(folder, path);
+    };
+    const arrivals = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**'), false, true, false);
+    const rescanSoon = (uri: vscode.Uri): void => {
+      if (!looksLikeDirectory(uri) || this.#rescans.has(id)) return;
+      this.#rescans.set(id, setTimeout(() => {
+        this.#rescans.delete(id);
+        void this.#findNested(folder);
+      }, RESCAN_AFTER_MS));
+    };
+    this.#watchers.set(
+      id,
+      vscode.Disposable.from(
+        watcher,
+        watcher.onDidCreate(reread),
+        watcher.onDidChange(reread),
+        watcher.onDidDelete(reread),
+        nestedWatcher,
+        nestedWatcher.onDidCreate(rereadNested),
+        nestedWatcher.onDidChange(rereadNested),
+        nestedWatcher.onDidDelete(rereadNested),
+        arrivals,
+        arrivals.onDidCreate(rescanSoon),
+        arrivals.onDidDelete(rescanSoon),
+        { dispose: () => clearTimeout(this.#rescans.get(id)) },
+      ),
+    );
+    // Ignore files below the root first: the root files still count as unreadable meanwhile, so
+    // the folder stays closed until every ignore file in it is known.
+    await this.#findNested(folder);
     await Promise.all(POLICY_FILE_NAMES.map((fileName) => this.#rereadFile(folder, fileName)));
     if (this.#pendingFolders.delete(id)) this.#report(this.current());
   }
 
-  async #rereadFile(folder: vscode.WorkspaceFolder, fileName: PolicyFileName): Promise<void> {
-    const id = folderId(folder);
-    const generation = this.#nextGeneration(id, fileName);
-    const state = await readPolicyFile(folder.uri, fileName);
-    if (this.#watchers.has(id) && this.#readGeneration.get(generationKey(id, fileName)) === generation) {
-      this.#store.updateFolderFile(id, fileName, state);
+  async #findNested(folder: vscode.WorkspaceFolder): Promise<void> {
+    let found: vscode.Uri[];
+    try {
+      found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, NESTED_IGNORE_FILES), NOT_SEARCHED);
+    } catch (error) {
+      // Not knowing them is a problem like an unreadable one: the folder fails closed.
+      this.#store.updateNestedIgnoreFile(folderId(folder), NESTED_IGNORE_FILES, { kind: 'unreadable', error: `the search for them failed (${error instanceof Error ? error.message : String(error)})` });
+      return;
     }
+    const paths = new Set(found.map((uri) => nestedIgnoreFileOf(folder, uri)).filter((path) => path !== undefined));
+    // Known ones the search did not find are read again too: they read as absent when they are gone.
+    for (const known of this.#nestedKnown.get(folderId(folder)) ?? []) paths.add(known);
+    await Promise.all([...paths].map((path) => this.#rereadNested(folder, path)));
+  }
+
+  async #rereadFile(folder: vscode.WorkspaceFolder, fileName: PolicyFileName): Promise<void> {
+    const state = await this.#latestRead(folder, fileName);
+    if (state !== undefined) this.#store.updateFolderFile(folderId(folder), fileName, state);
+  }
+
+  async #rereadNested(folder: vscode.WorkspaceFolder, path: string): Promise<void> {
+    const state = await this.#latestRead(folder, path);
+    if (state === undefined) return;
+    const id = folderId(folder);
+    const known = this.#nestedKnown.get(id) ?? new Set<string>();
+    if (state.kind === 'absent') known.delete(path);
+    else known.add(path);
+    this.#nestedKnown.set(id, known);
+    this.#store.updateNestedIgnoreFile(id, path, state);
+  }
+
+  /** Reads a policy file; undefined when a newer read of it started meanwhile or the folder is gone. */
+  async #latestRead(folder: vscode.WorkspaceFolder, path: string): Promise<PolicyFileState | undefined> {
+    const id = folderId(folder);
+    const generation = this.#nextGeneration(id, path);
+    const state = await readPolicyFile(folder.uri, path);
+    return this.#watchers.has(id) && this.#readGeneration.get(generationKey(id, path)) === generation ? state : undefined;
   }
 
   #removeFolder(folder: vscode.WorkspaceFolder): void {
     const id = folderId(folder);
     this.#watchers.get(id)?.dispose();
     this.#watchers.delete(id);
+    this.#rescans.delete(id);
+    this.#nestedKnown.delete(id);
     this.#pendingFolders.delete(id);
-    for (const fileName of POLICY_FILE_NAMES) this.#readGeneration.delete(generationKey(id, fileName));
+    for (const key of [...this.#readGeneration.keys()]) if (key.startsWith(generationKey(id, ''))) this.#readGeneration.delete(key);
     this.#store.removeFolder(id);
   }
 
-  #nextGeneration(id: string, fileName: PolicyFileName): number {
-    const key = generationKey(id, fileName);
+  #nextGeneration(id: string, path: string): number {
+    const key = generationKey(id, path);
     const next = (this.#readGeneration.get(key) ?? 0) + 1;
     this.#readGeneration.set(key, next);
     return next;
@@ -198,9 +275,10 @@ export class WorkspacePolicy implements vscode.Disposable {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const problem = snapshot.workspace.problems[0];
     if (snapshot.workspace.layer === 'policy-error' && problem !== undefined) {
+      // The problem's file is shown as `<folder name>/<path in the folder>`.
       const folder = folders.find((candidate) => folderId(candidate) === problem.folder);
-      const fileName = POLICY_FILE_NAMES.find((name) => problem.file.endsWith(`/${name}`));
-      return folder === undefined || fileName === undefined ? undefined : vscode.Uri.joinPath(folder.uri, fileName);
+      const prefix = `${folder?.name}/`;
+      return folder === undefined || !problem.file.startsWith(prefix) || problem.file.includes('*') ? undefined : vscode.Uri.joinPath(folder.uri, problem.file.slice(prefix.length));
     }
     if (snapshot.workspace.layer === 'repo-policy') {
       const folder = folders.find((candidate) => snapshot.folder(folderId(candidate)).layer === 'repo-policy');
@@ -210,14 +288,31 @@ export class WorkspacePolicy implements vscode.Disposable {
   }
 }
 
-function generationKey(folder: string, fileName: PolicyFileName): string {
-  return `${folder}\n${fileName}`;
+function generationKey(folder: string, path: string): string {
+  return `${folder}\n${path}`;
+}
+
+function relativePath(folder: vscode.WorkspaceFolder, uri: vscode.Uri): string | undefined {
+  const base = folder.uri.path.endsWith('/') ? folder.uri.path : `${folder.uri.path}/`;
+  return uri.path.startsWith(base) ? uri.path.slice(base.length) : undefined;
 }
 
 /** Which policy file an event is about; an event on `.tandem` itself concerns the policy file inside. */
 function policyFileOf(folder: vscode.WorkspaceFolder, uri: vscode.Uri): PolicyFileName | undefined {
-  const base = folder.uri.path.endsWith('/') ? folder.uri.path : `${folder.uri.path}/`;
-  const relative = uri.path.startsWith(base) ? uri.path.slice(base.length) : undefined;
+  const relative = relativePath(folder, uri);
   if (relative === '.tandem') return '.tandem/policy.json';
   return POLICY_FILE_NAMES.find((name) => name === relative);
+}
+
+/** Directory names rarely have an extension (file names mostly do); a wrong guess costs one search. */
+function looksLikeDirectory(uri: vscode.Uri): boolean {
+  const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+  return !name.slice(1).includes('.');
+}
+
+/** The folder-relative path of an ignore file below the folder's root (root ones are policy files). */
+function nestedIgnoreFileOf(folder: vscode.WorkspaceFolder, uri: vscode.Uri): string | undefined {
+  const relative = relativePath(folder, uri);
+  const slash = relative?.lastIndexOf('/') ?? -1;
+  return relative !== undefined && slash > 0 && (IGNORE_FILE_NAMES as readonly string[]).includes(relative.slice(slash + 1)) ? relative : undefined;
 }

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
 /**
  * How a launcher tells the suites about the loopback engine it started. Environment variables
  * reach the extension host only through the VS Code process's own environment.
@@ -18,3 +21,15 @@ export const SUITE_ENTRY = 'out/test/integration/suite/index.js';
 
 /** Starts every line of the mocha report, so a launcher can tell it from the workbench's own log. */
 export const REPORT_MARKER = '[tandem-suite] ';
+
+/** Files every launcher puts into the suites' workspace before VS Code starts (the policy reads them at activation). */
+export const SEEDED_FILES: Readonly<Record<string, string>> = { 'seeded/.aiexclude': 'private/\n' };
+
+/** Writes SEEDED_FILES into a launcher's workspace folder and returns the folder. */
+export function seedWorkspace(folder: string): string {
+  for (const [relative, text] of Object.entries(SEEDED_FILES)) {
+    fs.mkdirSync(path.dirname(path.join(folder, relative)), { recursive: true });
+    fs.writeFileSync(path.join(folder, relative), text);
+  }
+  return folder;
+}

@@ -2,6 +2,9 @@
 // locks the workspace, a broken one that fails closed and names itself, ignore files, renames,
 // the egress log, and a cloned repository's settings trying to redirect traffic.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { PolicyDecision } from '../../../src/core/policy/policyTypes';
 import type { WorkspacePolicy as EffectiveWorkspacePolicy } from '../../../src/core/policy/effectivePolicy';
@@ -66,6 +69,38 @@ describe('Policy and egress in the extension host', () => {
     await remove('.aiexclude');
     const state = await policyWhen((s) => s.problems.length === 0 && s.layer !== 'repo-policy', 'the policy files to be gone');
     if (state.workspaceLocalOnly) await vscode.commands.executeCommand('tandem.toggleLocalOnly');
+  });
+
+  it('an ignore file below the root, found at activation, excludes the files beneath its folder', async () => {
+    const state = await policyState(file('seeded/private/notes.md'));
+    assert.deepEqual([state.file?.allowAi, state.file?.layer], [false, 'ignore-file']);
+    assert.match(state.file!.reason, /seeded\/\.aiexclude \(line 1\)/);
+    assert.equal((await policyState(file('seeded/public/notes.md'))).file?.allowAi, true);
+  });
+
+  it('an ignore file created below the root applies at once, and no longer once it is deleted', async () => {
+    const target = file('packages/api/internal/plan.ts');
+    assert.equal((await policyState(target)).file?.allowAi, true);
+    // Written into a new directory: the watcher may see the directory before it watches it.
+    await write('packages/api/.aiexclude', 'internal/\n');
+    const excluded = await policyWhen((s) => s.file?.allowAi === false, 'the new packages/api/.aiexclude to apply', target);
+    assert.match(excluded.file!.reason, /packages\/api\/\.aiexclude \(line 1\)/);
+    await remove('packages/api/.aiexclude');
+    await policyWhen((s) => s.file?.allowAi === true, 'the deleted packages/api/.aiexclude to stop applying', target);
+    await remove('packages');
+  });
+
+  it('an ignore file inside a directory moved into the workspace applies, and stops when the directory goes', async () => {
+    // A moved-in directory is reported as one new path: nothing reports the ignore file inside.
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-moved-'));
+    fs.mkdirSync(path.join(outside, 'lib'));
+    fs.writeFileSync(path.join(outside, 'lib', '.aiexclude'), 'internal/\n');
+    const target = file('moved/lib/internal/plan.ts');
+    fs.renameSync(outside, file('moved').fsPath);
+    const excluded = await policyWhen((s) => s.file?.allowAi === false, 'the moved-in moved/lib/.aiexclude to apply', target);
+    assert.match(excluded.file!.reason, /moved\/lib\/\.aiexclude \(line 1\)/);
+    fs.rmSync(file('moved').fsPath, { recursive: true });
+    await policyWhen((s) => s.file?.allowAi === true, "the removed directory's ignore file to stop applying", target);
   });
 
   it('starts hybrid, and the status-bar toggle switches this workspace to local-only and back', async () => {

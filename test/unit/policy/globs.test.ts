@@ -3,7 +3,7 @@ import { GlobList } from '../../../src/core/policy/globList';
 import { IgnoreRules } from '../../../src/core/policy/ignoreFile';
 import { PolicyStore } from '../../../src/core/policy/policyStore';
 import { createSecretFileMatcher } from '../../../src/core/policy/secretFiles';
-import { folderInputs } from './folderInputs';
+import { fileState, folderInputs } from './folderInputs';
 
 describe('policy globs', () => {
   describe('repository globs', () => {
@@ -136,6 +136,41 @@ describe('policy globs', () => {
     const allowed = ['src/env.ts', 'src/environment.ts', 'docs/secrets.md', 'src/keyboard.ts', 'src/monkey.ts', 'pem/readme.md', 'README.md'];
     for (const path of excluded) it(`excludes ${path}`, () => assert.notEqual(secrets.firstMatch(path), undefined));
     for (const path of allowed) it(`allows ${path}`, () => assert.equal(secrets.firstMatch(path), undefined));
+  });
+
+  describe('ignore files below the folder root', () => {
+    const HYBRID = { userMode: 'hybrid', workspaceLocalOnly: false, trusted: true, caseInsensitive: false } as const;
+    const nested = (files: Record<string, string | { unreadable: string }>, root: Parameters<typeof folderInputs>[1] = {}, caseInsensitive = false) => {
+      const inputs = folderInputs('file:///mono', root, 'mono');
+      const nestedIgnoreFiles = Object.fromEntries(Object.entries(files).map(([path, content]) => [path, fileState(content)]));
+      return new PolicyStore({ ...HYBRID, caseInsensitive }, [{ ...inputs, nestedIgnoreFiles }]).current();
+    };
+
+    it('apply to the files below their own folder, with paths relative to it, and name the file', () => {
+      const policy = nested({ 'packages/api/.aiexclude': 'internal/\n/config.ts\n' });
+      const hidden = policy.decide({ folder: 'file:///mono', path: 'packages/api/internal/plan.ts' });
+      assert.deepEqual([hidden.allowAi, hidden.allowCloud, hidden.layer], [false, false, 'ignore-file']);
+      assert.match(hidden.reason, /mono\/packages\/api\/internal\/plan\.ts matches "internal\/" in mono\/packages\/api\/\.aiexclude \(line 1\)/);
+      assert.equal(policy.decide({ folder: 'file:///mono', path: 'packages/api/config.ts' }).allowAi, false, 'anchored at its own folder');
+      assert.equal(policy.decide({ folder: 'file:///mono', path: 'packages/api/src/config.ts' }).allowAi, true);
+      assert.equal(policy.decide({ folder: 'file:///mono', path: 'internal/plan.ts' }).allowAi, true, 'not above its folder');
+      assert.equal(policy.decide({ folder: 'file:///mono', path: 'packages/apix/internal/plan.ts' }).allowAi, true, 'not in a sibling with the same prefix');
+    });
+
+    it('cannot re-include what another ignore file excludes', () => {
+      const policy = nested({ 'packages/api/.cursorignore': '!*.sql\n' }, { '.aiexclude': '*.sql\n' });
+      assert.equal(policy.decide({ folder: 'file:///mono', path: 'packages/api/schema.sql' }).allowAi, false);
+    });
+
+    it('fail closed when one cannot be read, naming it', () => {
+      const policy = nested({ 'packages/web/.codeiumignore': { unreadable: 'NoPermissions' } });
+      assert.deepEqual([policy.workspace.allowCloud, policy.workspace.layer], [false, 'policy-error']);
+      assert.match(policy.workspace.problems[0]!.message, /mono\/packages\/web\/\.codeiumignore could not be read \(NoPermissions\)/);
+    });
+
+    it('match the folder case-insensitively where the file system does', () => {
+      assert.equal(nested({ 'Packages/API/.aiexclude': 'internal/\n' }, {}, true).decide({ folder: 'file:///mono', path: 'packages/api/Internal/k.ts' }).allowAi, false);
+    });
   });
 
   describe('multi-root workspaces', () => {

@@ -45,6 +45,23 @@ describe('PolicyStore', () => {
     assert.equal(events.snapshots.length, 0);
   });
 
+  it('adds, changes and forgets ignore files below the root, notifying only on a change', () => {
+    const store = new PolicyStore(HYBRID, [folderInputs(API, {}, 'api')]);
+    const events = recording(store);
+    const file = { folder: API, path: 'lib/gen/a.ts' };
+    store.updateNestedIgnoreFile(API, 'lib/.aiexclude', { kind: 'present', text: 'gen/\n' });
+    assert.equal(store.current().decide(file).allowAi, false);
+    store.updateNestedIgnoreFile(API, 'lib/.aiexclude', { kind: 'present', text: 'gen/\n' });
+    store.updateNestedIgnoreFile(API, 'other/.aiexclude', { kind: 'absent' });
+    assert.equal(events.snapshots.length, 1, 'no change, no notice');
+    store.updateFolderFile(API, '.cursorignore', { kind: 'present', text: 'x\n' });
+    assert.equal(store.current().decide(file).allowAi, false, 'a root file update keeps the nested ones');
+    store.updateNestedIgnoreFile(API, 'lib/.aiexclude', { kind: 'absent' });
+    assert.equal(store.current().decide(file).allowAi, true);
+    assert.equal(events.snapshots.length, 3);
+    assert.throws(() => store.updateNestedIgnoreFile('file:///nope', 'a/.aiexclude', { kind: 'absent' }), /not known to the policy store/);
+  });
+
   it('keeps old snapshots immutable', () => {
     const store = new PolicyStore(HYBRID, [folderInputs(API, {}, 'api')]);
     const before = store.current();
