@@ -188,6 +188,7 @@ export class WorkspacePolicy implements vscode.Disposable {
       this.#store.updateNestedIgnoreFile(folderId(folder), NESTED_IGNORE_FILES, { kind: 'unreadable', error: `the search for them failed (${error instanceof Error ? error.message : String(error)})` });
       return;
     }
+    this.#store.updateNestedIgnoreFile(folderId(folder), NESTED_IGNORE_FILES, { kind: 'absent' });
     const paths = new Set(found.map((uri) => nestedIgnoreFileOf(folder, uri)).filter((path) => path !== undefined));
     // Known ones the search did not find are read again too: they read as absent when they are gone.
     for (const known of this.#nestedKnown.get(folderId(folder)) ?? []) paths.add(known);
@@ -304,8 +305,12 @@ function policyFileOf(folder: vscode.WorkspaceFolder, uri: vscode.Uri): PolicyFi
   return POLICY_FILE_NAMES.find((name) => name === relative);
 }
 
-/** Directory names rarely have an extension (file names mostly do); a wrong guess costs one search. */
+/**
+ * Directory names rarely have an extension (file names mostly do); a wrong guess costs one search.
+ * Inside `.git` and `node_modules` (never searched) nothing counts.
+ */
 function looksLikeDirectory(uri: vscode.Uri): boolean {
+  if (/\/(\.git|node_modules)\//.test(uri.path)) return false;
   const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
   return !name.slice(1).includes('.');
 }
