@@ -22,8 +22,16 @@ export const SUITE_ENTRY = 'out/test/integration/suite/index.js';
 /** Starts every line of the mocha report, so a launcher can tell it from the workbench's own log. */
 export const REPORT_MARKER = '[tandem-suite] ';
 
-/** Files every launcher puts into the suites' workspace before VS Code starts (the policy reads them at activation). */
-export const SEEDED_FILES: Readonly<Record<string, string>> = { 'seeded/.aiexclude': 'private/\n' };
+/**
+ * Files every launcher puts into the suites' workspace before VS Code starts: an ignore file the
+ * policy must find at activation, and a directory that is already watched when a test adds an
+ * ignore file to it (VS Code's file watcher only watches a directory created during the run once it
+ * has seen it arrive, and an event inside it sooner than that is lost: a CI run lost one).
+ */
+export const SEEDED_FILES: Readonly<Record<string, string>> = {
+  'seeded/.aiexclude': 'private/\n',
+  'packages/api/internal/plan.ts': 'export const plan = 1;\n',
+};
 
 /** Writes SEEDED_FILES into a launcher's workspace folder and returns the folder. */
 export function seedWorkspace(folder: string): string {
