@@ -23,9 +23,9 @@ export interface CompletionSettings {
   /** num_predict for multi-line requests. */
   readonly maxTokens: number;
   /**
-   * num_predict for single-line requests. A real model ends the line (and the engine stops the
-   * stream there) long before; this bounds a model that never emits a line end, since a
-   * suggestion is shown only once its stream stops.
+   * num_predict for single-line requests, and the most (estimated) tokens one line of a multi-line
+   * suggestion may take. A real model ends the line (and the engine stops the stream there) long
+   * before; this bounds a model that does not emit a line end.
    */
   readonly singleLineMaxTokens: number;
   readonly multiline: MultilineSetting;
@@ -331,11 +331,14 @@ export class CompletionEngine {
 
   /**
    * The stream can stop once postprocessing would cut its complete lines (or a leaked special
-   * token): nothing after a cut is ever shown.
+   * token): nothing after a cut is ever shown. A line may take no more tokens than a single-line
+   * suggestion: a model that does not end a line would otherwise spend the whole multi-line budget on it.
    */
   private isEnough(text: string, cursor: CursorContext, options: PostprocessOptions): boolean {
     if (cutAtSpecialToken(text, options.specialTokens) !== text) return true;
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1).replace(/\r\n?/g, '\n');
+    const lineStart = text.lastIndexOf('\n') + 1;
+    if (options.multiline && this.estimateTokens(text.slice(lineStart)) >= this.settings.singleLineMaxTokens) return true;
+    const complete = text.slice(0, lineStart).replace(/\r\n?/g, '\n');
     return complete !== '' && truncateCompletion(complete, cursor, options) !== complete;
   }
 

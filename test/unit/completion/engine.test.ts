@@ -444,6 +444,23 @@ describe('completion engine', () => {
       assert.equal((await editor.complete())?.text, 'const a = 1;\n  return a;');
     });
 
+    it('multi-line mode stops a line that runs past the single-line budget, and shows what came', async () => {
+      // Estimated tokens are characters / 3.5, rounded up: a 10-token line ends at 32 characters.
+      const { model, engine, events } = setup({ settings: { maxTokens: 200, singleLineMaxTokens: 10 } });
+      const editor = new Editor('function f() {\n  ‸\n}', engine);
+      const result = track(editor.complete());
+      await settle();
+      model.last.push('const a = 1;\n', '  const b = ', '"a string');
+      await settle();
+      assert.equal(model.last.aborted, false, '21 characters on the second line');
+      model.last.push(' that never ends"');
+      await settle();
+      assert.equal(model.last.aborted, true, '38 characters');
+      assert.equal(finished(events)[0]?.outcome, 'enough');
+      assert.equal(await result.value?.update, true);
+      assert.equal((await editor.complete())?.text, 'const a = 1;\n  const b = "a string that never ends"');
+    });
+
     it('respects multiline "never"', async () => {
       const { model, engine } = setup({ settings: { multiline: 'never' } });
       const result = track(new Editor('function f() {\n  ‸\n}', engine).complete());
