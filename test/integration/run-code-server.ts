@@ -7,7 +7,7 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { startEngine } from '../engine/server';
 import { closeBrowser, CodeServer, findRepoRoot, launchChromium, PeakMemorySampler, raceTimeout, RunFolder, TIMED_OUT, Workbench } from '../e2e/harness';
-import { ALLOW_HTTP_LOOPBACK_ENV, ENGINE_MODELS, LOCAL_HOST_ENV, REPORT_MARKER, seedWorkspace, SUITE_ENTRY } from './suite/environment';
+import { ALLOW_HTTP_LOOPBACK_ENV, ENGINE_MODELS, LOCAL_HOST_ENV, REPORT_MARKER, seedWorkspace, SUITE_ENTRY, SUITE_USER_SETTINGS } from './suite/environment';
 
 // Every suite together; generous because CI shares two cores with code-server, Chromium and the engine.
 const OVERALL_TIMEOUT_MS = 900_000;
@@ -21,7 +21,7 @@ async function runSuites(run: RunFolder, repoRoot: string, suiteEntry: string): 
     server = await CodeServer.start({
       run,
       workspace: seedWorkspace(run.dir('workspace')),
-      settings: { 'tandem.local.host': engine.url },
+      settings: { ...SUITE_USER_SETTINGS, 'tandem.local.host': engine.url },
       env: { [LOCAL_HOST_ENV]: engine.url, [ALLOW_HTTP_LOOPBACK_ENV]: '1' },
     });
     const browser = await launchChromium();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import { startEngine } from '../engine/server';
 import { findRepoRoot, PeakMemorySampler, RunFolder, writeUserSettings } from '../e2e/harness';
-import { LOCAL_HOST_ENV, seedWorkspace, SUITE_ENTRY } from './suite/environment';
+import { LOCAL_HOST_ENV, seedWorkspace, SUITE_ENTRY, SUITE_USER_SETTINGS } from './suite/environment';
 
 /** The version code-server 4.100.3 bundles, so both launchers test against the same VS Code. */
 const VSCODE_VERSION = '1.100.3';
@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   let exitCode = 1;
   try {
     const userData = run.dir('user-data');
-    writeUserSettings(userData, { 'tandem.local.host': engine.url });
+    writeUserSettings(userData, { ...SUITE_USER_SETTINGS, 'tandem.local.host': engine.url });
     exitCode = await runTests({
       vscodeExecutablePath: executable.path,
       extensionDevelopmentPath: repoRoot,

@@ -75,6 +75,11 @@ export class WorkspacePolicy implements vscode.Disposable {
         for (const folder of event.removed) this.#removeFolder(folder);
         for (const folder of event.added) void this.#addFolder(folder);
       }),
+      // A watcher reports nothing in a directory `files.watcherExclude` names, nor in one created
+      // so recently it has not seen it arrive: before a document's content can be used, the ignore
+      // files in the directories above it are read again.
+      vscode.workspace.onDidOpenTextDocument((document) => this.#readIgnoreFilesAbove(document.uri)),
+      vscode.window.onDidChangeActiveTextEditor((editor) => editor && this.#readIgnoreFilesAbove(editor.document.uri)),
       vscode.commands.registerCommand('tandem.toggleLocalOnly', () => this.toggleLocalOnly()),
       // For the extension-host tests: the effective policy, and the decision for a file when one is given.
       vscode.commands.registerCommand('tandem.internal.policyState', async (file?: string) => {
@@ -193,6 +198,20 @@ export class WorkspacePolicy implements vscode.Disposable {
     // Known ones the search did not find are read again too: they read as absent when they are gone.
     for (const known of this.#nestedKnown.get(folderId(folder)) ?? []) paths.add(known);
     await Promise.all([...paths].map((path) => this.#rereadNested(folder, path)));
+  }
+
+  /** Reads every ignore file that may lie in the directories between `uri`'s folder root and it (read as absent when missing). */
+  #readIgnoreFilesAbove(uri: vscode.Uri): void {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const relative = folder && this.#watchers.has(folderId(folder)) ? relativePath(folder, uri) : undefined;
+    if (folder === undefined || relative === undefined) return;
+    const directories = relative.split('/').slice(0, -1);
+    // Dependencies' ignore files are not the workspace's policy (as in the search).
+    const end = directories.includes('node_modules') ? directories.indexOf('node_modules') : directories.length;
+    for (let depth = 1; depth <= end; depth++) {
+      const directory = directories.slice(0, depth).join('/');
+      for (const name of IGNORE_FILE_NAMES) void this.#rereadNested(folder, `${directory}/${name}`);
+    }
   }
 
   async #rereadFile(folder: vscode.WorkspaceFolder, fileName: PolicyFileName): Promise<void> {

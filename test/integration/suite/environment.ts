@@ -31,7 +31,11 @@ export const REPORT_MARKER = '[tandem-suite] ';
 export const SEEDED_FILES: Readonly<Record<string, string>> = {
   'seeded/.aiexclude': 'private/\n',
   'packages/api/internal/plan.ts': 'export const plan = 1;\n',
+  'unwatched/lib/internal/plan.ts': 'export const plan = 2;\n',
 };
+
+/** User settings every launcher adds: a directory the file watcher is told to leave alone. */
+export const SUITE_USER_SETTINGS: Readonly<Record<string, unknown>> = { 'files.watcherExclude': { '**/unwatched/**': true } };
 
 /** Writes SEEDED_FILES into a launcher's workspace folder and returns the folder. */
 export function seedWorkspace(folder: string): string {

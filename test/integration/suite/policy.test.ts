@@ -103,6 +103,20 @@ describe('Policy and egress in the extension host', () => {
     await policyWhen((s) => s.file?.allowAi === true, "the removed directory's ignore file to stop applying", target);
   });
 
+  it('an ignore file no watcher reports applies once a document below it is opened, and is read again when it is shown', async () => {
+    // `files.watcherExclude` (SUITE_USER_SETTINGS) keeps every watcher out of unwatched/.
+    const target = file('unwatched/lib/internal/plan.ts');
+    const ignoreFile = file('unwatched/lib/.aiexclude').fsPath;
+    fs.writeFileSync(ignoreFile, 'internal/\n');
+    const document = await vscode.workspace.openTextDocument(target);
+    const excluded = await policyWhen((s) => s.file?.allowAi === false, 'the ignore file above the opened document to apply', target);
+    assert.match(excluded.file!.reason, /unwatched\/lib\/\.aiexclude \(line 1\)/);
+    fs.rmSync(ignoreFile);
+    await vscode.window.showTextDocument(document);
+    await policyWhen((s) => s.file?.allowAi === true, 'the deleted ignore file to stop applying once the document is shown', target);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('starts hybrid, and the status-bar toggle switches this workspace to local-only and back', async () => {
     assert.equal((await policyState()).allowCloud, true);
     assert.match((await statusBar()).text, /\$\(cloud\) Hybrid/);
