@@ -409,11 +409,19 @@ export class CompletionEngine {
     });
   }
 
-  /** Output worth postprocessing: all of it, except that a timed-out stream keeps only complete lines. */
+  /**
+   * Output worth postprocessing: all of it when the model ended it; only complete lines when it
+   * timed out; only whole words when it was stopped or ran out of tokens, since its last word may
+   * be cut (accepting half an identifier is worse than accepting one word fewer).
+   */
   private usableText(generation: Generation): string | undefined {
-    if (generation.outcome !== 'timeout') return generation.text;
-    const end = generation.text.lastIndexOf('\n');
-    return end < 0 ? undefined : generation.text.slice(0, end);
+    const { text, outcome, stats } = generation;
+    if (outcome === 'timeout') {
+      const end = text.lastIndexOf('\n');
+      return end < 0 ? undefined : text.slice(0, end);
+    }
+    const endedByModel = outcome === 'completed' && (stats === undefined || stats.generatedTokens < generation.spec.request.maxTokens);
+    return endedByModel ? text : wholeWords(text, this.settings.format.specialTokens);
   }
 
   /**

@@ -444,21 +444,40 @@ describe('completion engine', () => {
       assert.equal((await editor.complete())?.text, 'const a = 1;\n  return a;');
     });
 
-    it('multi-line mode stops a line that runs past the single-line budget, and shows what came', async () => {
+    it('multi-line mode stops a line that runs past the single-line budget, and shows its whole words', async () => {
       // Estimated tokens are characters / 3.5, rounded up: a 10-token line ends at 32 characters.
       const { model, engine, events } = setup({ settings: { maxTokens: 200, singleLineMaxTokens: 10 } });
       const editor = new Editor('function f() {\n  ‸\n}', engine);
       const result = track(editor.complete());
       await settle();
-      model.last.push('const a = 1;\n', '  const b = ', '"a string');
+      model.last.push('const a = 1;\n', '  const b = ', 'compute(first');
       await settle();
-      assert.equal(model.last.aborted, false, '21 characters on the second line');
-      model.last.push(' that never ends"');
+      assert.equal(model.last.aborted, false, '25 characters on the second line');
+      model.last.push(', secondAndLo');
       await settle();
       assert.equal(model.last.aborted, true, '38 characters');
       assert.equal(finished(events)[0]?.outcome, 'enough');
       assert.equal(await result.value?.update, true);
-      assert.equal((await editor.complete())?.text, 'const a = 1;\n  const b = "a string that never ends"');
+      assert.equal((await editor.complete())?.text, 'const a = 1;\n  const b = compute(first,', 'the cut word is not offered');
+    });
+
+    it('a stream that used its whole token budget is shown up to its last whole word; one the model ended, whole', async () => {
+      const { clock, model, engine } = setup({ settings: { singleLineMaxTokens: 3 } });
+      const cutEditor = new Editor('const a = ‸', engine);
+      const cut = track(cutEditor.complete());
+      await clock.advance(100);
+      model.last.push('compute', '(first', 'Val');
+      model.last.end({ promptTokens: 10, generatedTokens: 3, engineMs: 5 });
+      await settle();
+      await cut.value?.update;
+      assert.equal((await cutEditor.complete())?.text, 'compute(');
+      const endedEditor = new Editor('const b = ‸', engine, 'file:///w/b.ts');
+      void endedEditor.complete();
+      await clock.advance(100);
+      model.last.push('compute', 'Val');
+      model.last.end({ promptTokens: 10, generatedTokens: 2, engineMs: 5 });
+      await settle();
+      assert.equal((await endedEditor.complete())?.text, 'computeVal');
     });
 
     it('respects multiline "never"', async () => {
