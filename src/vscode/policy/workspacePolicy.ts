@@ -80,6 +80,11 @@ export class WorkspacePolicy implements vscode.Disposable {
       // files in the directories above it are read again.
       vscode.workspace.onDidOpenTextDocument((document) => this.#readIgnoreFilesAbove(document.uri)),
       vscode.window.onDidChangeActiveTextEditor((editor) => editor && this.#readIgnoreFilesAbove(editor.document.uri)),
+      // Saves and the explorer's (or another extension's) file operations are reported without a watcher.
+      vscode.workspace.onDidSaveTextDocument((document) => this.#rereadAt(document.uri)),
+      vscode.workspace.onDidCreateFiles((event) => event.files.forEach((uri) => this.#rereadAt(uri))),
+      vscode.workspace.onDidDeleteFiles((event) => event.files.forEach((uri) => this.#rereadAt(uri))),
+      vscode.workspace.onDidRenameFiles((event) => event.files.forEach(({ oldUri, newUri }) => [oldUri, newUri].forEach((uri) => this.#rereadAt(uri)))),
       vscode.commands.registerCommand('tandem.toggleLocalOnly', () => this.toggleLocalOnly()),
       // For the extension-host tests: the effective policy, and the decision for a file when one is given.
       vscode.commands.registerCommand('tandem.internal.policyState', async (file?: string) => {
@@ -211,6 +216,20 @@ export class WorkspacePolicy implements vscode.Disposable {
     for (let depth = 1; depth <= end; depth++) {
       const directory = directories.slice(0, depth).join('/');
       for (const name of IGNORE_FILE_NAMES) void this.#rereadNested(folder, `${directory}/${name}`);
+    }
+  }
+
+  /** Reads again the policy or ignore file at `uri`, and the known ignore files below it (when it is a directory). */
+  #rereadAt(uri: vscode.Uri): void {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const relative = folder && this.#watchers.has(folderId(folder)) ? relativePath(folder, uri) : undefined;
+    if (folder === undefined || relative === undefined) return;
+    const fileName = policyFileOf(folder, uri);
+    if (fileName !== undefined) void this.#rereadFile(folder, fileName);
+    const nested = nestedIgnoreFileOf(folder, uri);
+    if (nested !== undefined) void this.#rereadNested(folder, nested);
+    for (const known of this.#nestedKnown.get(folderId(folder)) ?? []) {
+      if (known.startsWith(`${relative}/`)) void this.#rereadNested(folder, known);
     }
   }
 

@@ -117,6 +117,33 @@ describe('Policy and egress in the extension host', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('an ignore file created, saved or deleted through VS Code applies at once where no watcher reports it', async () => {
+    const target = file('unwatched/lib/internal/plan.ts');
+    const ignoreFile = file('unwatched/lib/.cursorignore');
+    const create = new vscode.WorkspaceEdit();
+    create.createFile(ignoreFile, { contents: encode('internal/\n') });
+    assert.ok(await vscode.workspace.applyEdit(create));
+    await policyWhen((s) => s.file?.allowAi === false, 'the ignore file a workspace edit created to apply', target);
+
+    // Opened (which reads it as it is), then changed and saved: only the save reports the change.
+    const document = await vscode.workspace.openTextDocument(ignoreFile);
+    const saveAs = async (text: string): Promise<void> => {
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(ignoreFile, new vscode.Range(0, 0, document.lineCount, 0), text);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      assert.ok(await document.save());
+    };
+    await saveAs('other/\n');
+    await policyWhen((s) => s.file?.allowAi === true, 'the saved ignore file to stop excluding internal/', target);
+    await saveAs('internal/\n');
+    await policyWhen((s) => s.file?.allowAi === false, 'the saved ignore file to exclude internal/ again', target);
+
+    const remove = new vscode.WorkspaceEdit();
+    remove.deleteFile(ignoreFile);
+    assert.ok(await vscode.workspace.applyEdit(remove));
+    await policyWhen((s) => s.file?.allowAi === true, 'the ignore file a workspace edit deleted to stop applying', target);
+  });
+
   it('starts hybrid, and the status-bar toggle switches this workspace to local-only and back', async () => {
     assert.equal((await policyState()).allowCloud, true);
     assert.match((await statusBar()).text, /\$\(cloud\) Hybrid/);

@@ -186,12 +186,15 @@ describe('Usage ledger in the extension host', () => {
     const config = vscode.workspace.getConfiguration('tandem');
     const model = config.get<string>('completion.model') ?? '';
     // A tiny token budget makes the engine finish the answer itself (a stream the client stops
-    // carries no server counts, and is recorded as an estimate instead).
+    // carries no server counts, and is recorded as an estimate instead). The settings' minimum, 8:
+    // a stream cut by its budget is offered up to its last whole word, and the test model's first
+    // few tokens are often one long word.
     const budgets = ['completion.maxTokens', 'completion.singleLineMaxTokens'];
-    for (const key of budgets) await config.update(key, 2, vscode.ConfigurationTarget.Global);
+    const budget = 8;
+    for (const key of budgets) await config.update(key, budget, vscode.ConfigurationTarget.Global);
     // The update resolves before every listener has seen it in code-server; wait until this
     // host's configuration (which the extension reads) has the values.
-    const applied = (): boolean => budgets.every((key) => vscode.workspace.getConfiguration('tandem').get(key) === 2);
+    const applied = (): boolean => budgets.every((key) => vscode.workspace.getConfiguration('tandem').get(key) === budget);
     for (let i = 0; i < POLL_ATTEMPTS && !applied(); i++) await sleep(POLL_MS);
     try {
       const before = localCounters(await snapshot(), model);
