@@ -207,9 +207,9 @@ export class WorkspacePolicy implements vscode.Disposable {
 
   /** Reads every ignore file that may lie in the directories between `uri`'s folder root and it (read as absent when missing). */
   #readIgnoreFilesAbove(uri: vscode.Uri): void {
-    const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const relative = folder && this.#watchers.has(folderId(folder)) ? relativePath(folder, uri) : undefined;
-    if (folder === undefined || relative === undefined) return;
+    const location = this.#locate(uri);
+    if (location === undefined) return;
+    const { folder, relative } = location;
     const directories = relative.split('/').slice(0, -1);
     // Dependencies' ignore files are not the workspace's policy (as in the search).
     const end = directories.includes('node_modules') ? directories.indexOf('node_modules') : directories.length;
@@ -221,9 +221,9 @@ export class WorkspacePolicy implements vscode.Disposable {
 
   /** Reads again the policy or ignore file at `uri`, and the known ignore files below it (when it is a directory). */
   #rereadAt(uri: vscode.Uri): void {
-    const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const relative = folder && this.#watchers.has(folderId(folder)) ? relativePath(folder, uri) : undefined;
-    if (folder === undefined || relative === undefined) return;
+    const location = this.#locate(uri);
+    if (location === undefined) return;
+    const { folder, relative } = location;
     const fileName = policyFileOf(folder, uri);
     if (fileName !== undefined) void this.#rereadFile(folder, fileName);
     const nested = nestedIgnoreFileOf(folder, uri);
@@ -231,6 +231,13 @@ export class WorkspacePolicy implements vscode.Disposable {
     for (const known of this.#nestedKnown.get(folderId(folder)) ?? []) {
       if (known.startsWith(`${relative}/`)) void this.#rereadNested(folder, known);
     }
+  }
+
+  /** The workspace folder (one whose policy is kept) and folder-relative path of `uri`. */
+  #locate(uri: vscode.Uri): { folder: vscode.WorkspaceFolder; relative: string } | undefined {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const relative = folder && this.#watchers.has(folderId(folder)) ? relativePath(folder, uri) : undefined;
+    return folder === undefined || relative === undefined ? undefined : { folder, relative };
   }
 
   async #rereadFile(folder: vscode.WorkspaceFolder, fileName: PolicyFileName): Promise<void> {
