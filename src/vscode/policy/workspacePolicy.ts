@@ -81,10 +81,13 @@ export class WorkspacePolicy implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((document) => this.#readIgnoreFilesAbove(document.uri)),
       vscode.window.onDidChangeActiveTextEditor((editor) => editor && this.#readIgnoreFilesAbove(editor.document.uri)),
       // Saves and the explorer's (or another extension's) file operations are reported without a watcher.
-      vscode.workspace.onDidSaveTextDocument((document) => this.#rereadAt(document.uri)),
-      vscode.workspace.onDidCreateFiles((event) => event.files.forEach((uri) => this.#rereadAt(uri))),
-      vscode.workspace.onDidDeleteFiles((event) => event.files.forEach((uri) => this.#rereadAt(uri))),
-      vscode.workspace.onDidRenameFiles((event) => event.files.forEach(({ oldUri, newUri }) => [oldUri, newUri].forEach((uri) => this.#rereadAt(uri)))),
+      vscode.workspace.onDidSaveTextDocument((document) => this.#rereadAt(document.uri, false)),
+      vscode.workspace.onDidCreateFiles((event) => event.files.forEach((uri) => this.#rereadAt(uri, true))),
+      vscode.workspace.onDidDeleteFiles((event) => event.files.forEach((uri) => this.#rereadAt(uri, false))),
+      vscode.workspace.onDidRenameFiles((event) => event.files.forEach(({ oldUri, newUri }) => {
+        this.#rereadAt(oldUri, false);
+        this.#rereadAt(newUri, true);
+      })),
       vscode.commands.registerCommand('tandem.toggleLocalOnly', () => this.toggleLocalOnly()),
       // For the extension-host tests: the effective policy, and the decision for a file when one is given.
       vscode.commands.registerCommand('tandem.internal.policyState', async (file?: string) => {
@@ -219,8 +222,11 @@ export class WorkspacePolicy implements vscode.Disposable {
     }
   }
 
-  /** Reads again the policy or ignore file at `uri`, and the known ignore files below it (when it is a directory). */
-  #rereadAt(uri: vscode.Uri): void {
+  /**
+   * Reads again the policy or ignore file at `uri`, and the known ignore files below it (when it is
+   * a directory); a directory that `arrived` (created, or renamed to here) is searched for new ones.
+   */
+  #rereadAt(uri: vscode.Uri, arrived: boolean): void {
     const location = this.#locate(uri);
     if (location === undefined) return;
     const { folder, relative } = location;
@@ -230,6 +236,12 @@ export class WorkspacePolicy implements vscode.Disposable {
     if (nested !== undefined) void this.#rereadNested(folder, nested);
     for (const known of this.#nestedKnown.get(folderId(folder)) ?? []) {
       if (known.startsWith(`${relative}/`)) void this.#rereadNested(folder, known);
+    }
+    if (arrived && fileName === undefined && nested === undefined) {
+      void vscode.workspace.fs.stat(uri).then(
+        (stat) => (stat.type & vscode.FileType.Directory ? this.#findNested(folder) : undefined),
+        () => undefined,
+      );
     }
   }
 

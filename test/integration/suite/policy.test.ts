@@ -144,6 +144,23 @@ describe('Policy and egress in the extension host', () => {
     await policyWhen((s) => s.file?.allowAi === true, 'the ignore file a workspace edit deleted to stop applying', target);
   });
 
+  it('a directory renamed through VS Code takes its ignore file along, where no watcher reports it', async () => {
+    // No document below it is open (opening one would read the ignore file anyway).
+    const create = new vscode.WorkspaceEdit();
+    create.createFile(file('unwatched/box/.aiexclude'), { contents: encode('internal/\n') });
+    assert.ok(await vscode.workspace.applyEdit(create));
+    await policyWhen((s) => s.file?.allowAi === false, 'the created ignore file to apply', file('unwatched/box/internal/a.ts'));
+    const rename = new vscode.WorkspaceEdit();
+    rename.renameFile(file('unwatched/box'), file('unwatched/moved-box'));
+    assert.ok(await vscode.workspace.applyEdit(rename));
+    await policyWhen((s) => s.file?.allowAi === false, 'the ignore file to apply in the renamed directory', file('unwatched/moved-box/internal/a.ts'));
+    assert.equal((await policyState(file('unwatched/box/internal/a.ts'))).file?.allowAi, true, 'nothing applies at the old place');
+    const remove = new vscode.WorkspaceEdit();
+    remove.deleteFile(file('unwatched/moved-box'), { recursive: true });
+    assert.ok(await vscode.workspace.applyEdit(remove));
+    await policyWhen((s) => s.file?.allowAi === true, 'the deleted directory’s ignore file to stop applying', file('unwatched/moved-box/internal/a.ts'));
+  });
+
   it('starts hybrid, and the status-bar toggle switches this workspace to local-only and back', async () => {
     assert.equal((await policyState()).allowCloud, true);
     assert.match((await statusBar()).text, /\$\(cloud\) Hybrid/);
